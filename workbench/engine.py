@@ -181,7 +181,13 @@ def load_tokenizer(pkg: PackageInfo):
 
 
 def decode_tokens(pkg: PackageInfo, tokenizer, tokens: list[str]) -> str:
-    """Argos's own post-processing: detokenize, drop the target prefix, drop one leading space."""
+    """Argos's post-processing: detokenize, drop the target prefix, drop one leading space.
+
+    The prefix is dropped as a token before detokenizing: Argos strips it from the decoded
+    string, which misses prefixes like `__zh__` that its decoder turns into spaces.
+    """
+    if pkg.target_prefix and tokens and tokens[0] == pkg.target_prefix:
+        tokens = tokens[1:]
     value = tokenizer.decode(tokens)
     if pkg.target_prefix and value.startswith(pkg.target_prefix):
         value = value[len(pkg.target_prefix):]
@@ -282,8 +288,8 @@ class Engine:
         """One package, one translate_batch for every sentence the cache does not already hold."""
         unique = list(dict.fromkeys(sentences))  # a repeated sentence (a duplicated caption) runs once
         results: dict[str, SentenceTranslation] = {}
-        keys = {s: cache_key(pkg.identity, self.options.key, s) for s in unique} if self.cache else {}
-        if self.cache and use_cache:
+        keys = {s: cache_key(pkg.identity, self.options.key, s) for s in unique} if self.cache is not None else {}
+        if self.cache is not None and use_cache:
             hits = self.cache.get_many(list(keys.values()))
             for s in unique:
                 hit = hits.get(keys[s])
@@ -293,7 +299,7 @@ class Engine:
         if todo:
             fresh = self._run_ctranslate2(pkg, todo)
             results.update(zip(todo, fresh))
-            if self.cache:
+            if self.cache is not None:
                 self.cache.put_many((keys[s], t.text, t.score, t.tokens) for s, t in zip(todo, fresh))
         return [results[s] for s in sentences]
 

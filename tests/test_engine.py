@@ -1,0 +1,151 @@
+"""The engine against tiny but real Argos packages whose model copies its input.
+
+Because the model echoes, the translation of sentence i must equal sentence i: any mix-up of
+order, paragraphs or documents shows up as a mismatch.
+"""
+
+import pytest
+
+from conftest import SAMPLE, sample_texts
+from workbench.documents import from_text, read_file
+from workbench.engine import DecodeOptions, Engine
+from workbench.errors import MissingModel
+
+
+def echo(pkg, sentence: str) -> str:
+    """What the echo model returns for `sentence`: the text after sentencepiece normalisation."""
+    from workbench.engine import decode_tokens, load_tokenizer
+
+    tok = load_tokenizer(pkg)
+    return decode_tokens(pkg, tok, tok.encode(sentence))
+
+
+def test_every_sentence_translated_in_place(models, cache):
+    doc = read_file(SAMPLE)
+    (aligned,) = Engine(cache).translate_documents([doc], ["ko", "zh"])
+    assert aligned.targets == ["ko", "zh"]
+    for lang in ("ko", "zh"):
+        paras = aligned.translations[lang]
+        assert len(paras) == len(doc.paragraphs)
+        for p, translated in zip(doc.paragraphs, paras):
+            assert len(translated) == len(p.sentences)
+            for src, t in zip(p.sentences, translated):
+                assert t.text == echo(models[lang], src)
+                assert t.text == src  # every character of the sample is in the model's vocabulary
+                assert t.score is not None and t.score <= 0
+                assert 0 < t.confidence <= 1
+                assert t.via == models[lang].label
+
+
+def test_matches_argostranslates_own_translation(models, monkeypatch):
+    """Same model, same settings: per sentence, our output equals Argos's PackageTranslation."""
+    from argostranslate import translate as argos_translate
+
+    class OneSentence:
+        def __init__(self, pkg):
+            pass
+
+        def split_sentences(self, text):
+            return [text]
+
+    monkeypatch.setattr(argos_translate, "MiniSBDSentencizer", OneSentence)
+    argos_translate.get_installed_languages.cache_clear()
+    engine = Engine()
+    sentences = read_file(SAMPLE).sentences[:8] + ["Unseen words like Zyzzyva and 12345 appear here."]
+    for lang in ("ko", "zh"):
+        ours = engine.translate_sentences(sentences, "en", lang)
+        argos = argos_translate.get_translation_from_codes("en", lang)
+        for s, t in zip(sentences, ours):
+            hyp = argos.hypotheses(s, num_hypotheses=1)[0]
+            assert t.score == pytest.approx(hyp.score, abs=1e-4)
+            if models[lang].target_prefix:
+                # Argos decodes "__zh__" to spaces before trying to strip it, so it keeps
+                # " zh  " in front; the words after it are ours.
+                assert hyp.value.endswith(t.text) and not t.text.startswith(" ")
+            else:
+                assert t.text == hyp.value
+    argos_translate.get_installed_languages.cache_clear()
+
+
+def test_batch_of_documents_keeps_each_sentence_with_its_document(models):
+    docs = [from_text(f"Document {i} begins here. It has a second sentence {i}.\n\nAnd a paragraph {i}.", f"d{i}")
+            for i in range(5)]
+    result = Engine().translate_documents(docs, ["ko"])
+    for d, a in zip(docs, result):
+        assert a.document is d
+        assert [[t.text for t in p] for p in a.translations["ko"]] == [list(p.sentences) for p in d.paragraphs]
+
+
+def test_cache_makes_the_second_run_hit(models, cache):
+    doc = read_file(SAMPLE)
+    engine = Engine(cache)
+    first = engine.translate_documents([doc], ["ko"])[0]
+    assert not any(t.cached for p in first.translations["ko"] for t in p)
+    hits_before = cache.hits
+    second = engine.translate_documents([doc], ["ko"])[0]
+    assert all(t.cached for p in second.translations["ko"] for t in p)
+    assert cache.hits - hits_before == len(set(doc.sentences))
+    assert [t.text for p in second.translations["ko"] for t in p] == [t.text for p in first.translations["ko"] for t in p]
+    third = engine.translate_documents([doc], ["ko"], use_cache=False)[0]
+    assert not any(t.cached for p in third.translations["ko"] for t in p)
+
+
+def test_cache_key_changes_with_decoding_options(models, cache):
+    Engine(cache).translate_sentences(["A sentence to cache."], "en", "ko")
+    other = Engine(cache, DecodeOptions(beam_size=2)).translate_sentences(["A sentence to cache."], "en", "ko")
+    assert not other[0].cached
+
+
+def test_duplicate_sentences_are_translated_once(models, monkeypatch):
+    engine = Engine()
+    seen = []
+    original = Engine._run_ctranslate2
+
+    def spy(self, pkg, sentences):
+        seen.append(list(sentences))
+        return original(self, pkg, sentences)
+
+    monkeypatch.setattr(Engine, "_run_ctranslate2", spy)
+    out = engine.translate_sentences(["Photo: IC", "Hello there.", "Photo: IC"], "en", "ko")
+    assert [t.text for t in out] == ["Photo: IC", "Hello there.", "Photo: IC"]
+    assert seen == [["Photo: IC", "Hello there."]]
+
+
+def test_results_stream_in_chunks_from_the_top(models):
+    doc = read_file(SAMPLE)
+    engine = Engine(options=DecodeOptions(first_chunk_sentences=3, chunk_sentences=10))
+    snapshots = list(engine.iter_translate_documents([doc], ["ko"]))
+    assert len(snapshots) == 1 + -(-(doc.sentence_count - 3) // 10)
+    first = snapshots[0][1][0].translations["ko"]
+    assert sum(len(p) for p in first) == 3
+    assert len(first[0]) == len(doc.paragraphs[0].sentences)  # the top paragraphs fill first
+    assert all(len(p) == 0 for p in first[4:])
+
+
+def test_missing_model_names_the_pair_and_the_command(no_models):
+    with pytest.raises(MissingModel) as err:
+        Engine().translate_documents([read_file(SAMPLE)], ["ko"])
+    assert "en→ko" in str(err.value)
+    assert "python -m workbench models install en ko" in str(err.value)
+
+
+def test_pivot_through_english(models, tmp_path):
+    """ko→zh with no direct package goes ko→en→zh and records the chain."""
+    from workbench.models import install_archive, uninstall
+    from workbench.testing.argos_package import build_argos_package
+
+    korean = ["김정은 위원장이 중국 대표단을 만났다.", "양국은 협력을 강화하기로 했다."]
+    path = build_argos_package(tmp_path / "translate-ko_en-0_1.argosmodel", from_code="ko", to_code="en",
+                               texts=korean + sample_texts())
+    pkg = install_archive(path)
+    try:
+        engine = Engine()
+        assert [p.label for p in engine.route("ko", "zh")] == [pkg.label, models["zh"].label]
+        out = engine.translate_sentences(korean, "ko", "zh")
+        assert [t.text for t in out] == korean
+        assert out[0].via == f"{pkg.label} + {models['zh'].label}"
+        assert "zh" in engine.targets_for("ko")
+        with pytest.raises(MissingModel, match="ko→fr"):
+            engine.route("ko", "fr")
+    finally:
+        uninstall("ko", "en")

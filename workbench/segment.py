@@ -1,0 +1,324 @@
+"""Sentence splitting for Parallax (offline, rule based, never downloads anything).
+
+English (and any language code we do not know) is split with pySBD's rule-based
+English segmenter, which measured best on our gold set of tricky news text (see
+``benchmarks/segmenters.py`` and ``benchmarks/data/segmentation_gold.jsonl``),
+plus a few small, general post-passes:
+
+* **Offsets are ours, not pySBD's.**  pySBD may alter or drop characters in
+  edge cases (e.g. runs of periods), so its output is only used to decide
+  *where* boundaries fall; they are mapped back onto the original paragraph by
+  aligning non-whitespace characters.  Every sentence returned is therefore an
+  exact substring of the input.
+* **Line breaks.**  A line break is a sentence boundary (headlines, datelines
+  and captions such as ``Published: Sep 10, 2023 11:31 PM`` are separate
+  units) unless it looks like a soft wrap: the next line starts with a
+  lower-case letter, the line ends in ``, ; - – — ( / &``, or most of the
+  paragraph's line breaks look like that (a hard-wrapped paragraph), in which
+  case all its line breaks are treated as spaces.  A two-line hard-wrapped
+  paragraph whose second line starts with a capital is still split there.
+* **Extra boundaries**: after a bracketed/parenthesised sentence such as
+  ``(It was later withdrawn.)`` or ``[Updated at 3:15 p.m.]`` followed by a
+  capitalised word, and before such a parenthesised sentence; after an
+  abbreviation that can end a sentence (``U.S.``, ``D.C.``, ``p.m.``, ``Inc.``,
+  ``Co.``, ``Jr.``, ``etc.``, ``St.`` ...) when the next word is a frequent
+  sentence starter (``The``, ``It``, ``Both``, ``However`` ...).  A proper noun
+  after such an abbreviation stays attached (``the U.S. Congress``), so
+  ``... from the U.N. China sent food.`` is deliberately *not* split.
+* **Merges**: a boundary is removed when the next piece starts with a
+  lower-case word (``"Why?" she asked``; camel-case words such as ``iPad`` do
+  start sentences), when the previous piece ends in an abbreviation that never
+  ends a sentence (``Mr.``, ``Dr.``, ``Gen.``, ``Lt.``, ``Sen.``, ``e.g.``,
+  ``vs.`` ...), when it ends in ``No.``/``Fig.``/``Vol.``/``pp.``/a month
+  abbreviation and the next piece starts with a digit (``No. 3``, ``Sep. 10``),
+  and when a piece has no letters or digits at all (a stray ``.`` or ``"``).
+
+Korean, Chinese (and Japanese) text -- ``lang`` ``ko``/``zh``/``ja``, with or
+without a region suffix -- is split by a simple rule: after ``。！？`` (and
+runs of them), after ``!``/``?`` followed by whitespace or a non-ASCII
+character, and after ``.`` followed by whitespace when the character before
+the ``.`` is not an ASCII letter or digit (``했다. 그는`` splits, ``U.S. 정부``
+does not), each time keeping any closing quotes/brackets (``”」』）)]`` ...)
+with the sentence.  Line breaks are handled as for English.
+
+**Long sentences.**  No sentence longer than ``MAX_SENTENCE_CHARS`` (400)
+characters is returned: such a sentence is cut, recursively, at the separator
+nearest its middle among those in its central half, preferring ``;``/``:``
+(and full-width ``；：``), then ``,`` (and ``，、``) and dashes, then any
+whitespace; text with no whitespace at all (a URL, unspaced CJK) is cut at the
+middle.  This keeps inputs to the translation model bounded.  The pieces are
+not real sentences, but they are still exact, in-order substrings.
+
+Contract (both languages): sentences are non-empty exact substrings of the
+paragraph, in order, stripped of surrounding whitespace, and only whitespace
+lies between consecutive sentences, so joining them with the original
+inter-sentence whitespace reproduces ``paragraph.strip()``.
+"""
+from __future__ import annotations
+
+import bisect
+import difflib
+import functools
+import re
+import threading
+import unicodedata
+
+__all__ = ["split_sentences", "sentence_spans", "MAX_SENTENCE_CHARS"]
+
+MAX_SENTENCE_CHARS = 400
+
+_CJK_LANGS = frozenset({"ko", "zh", "ja"})
+
+# pySBD segmenter: built once (construction is slow) and shared.  Segmenter
+# keeps per-call state on the instance, so calls are serialised with a lock.
+_SEGMENTER = None
+_SEGMENTER_LOCK = threading.Lock()
+
+
+def _pysbd_sentences(text: str) -> list[str]:
+    global _SEGMENTER
+    with _SEGMENTER_LOCK:
+        if _SEGMENTER is None:
+            import pysbd  # local, rule-based; no downloads
+
+            _SEGMENTER = pysbd.Segmenter(language="en", clean=False)
+        seg = _SEGMENTER
+        try:
+            # The processor's own output: boundaries only, we align them
+            # ourselves.  (Segmenter.segment() re-finds each sentence in the
+            # text with a regex and silently drops any it cannot find.)
+            return list(seg.processor(text).process())
+        except AttributeError:  # pragma: no cover - other pySBD versions
+            return list(seg.segment(text))
+
+
+# ------------------------------------------------------------------ public API
+def split_sentences(paragraph: str, lang: str = "en") -> list[str]:
+    """Sentences as exact substrings of paragraph in order, stripped of
+    surrounding whitespace; joining them with the original inter-sentence
+    whitespace reproduces paragraph.strip().  Empty/whitespace-only input -> [].
+    Never downloads anything."""
+    return [paragraph[a:b] for a, b in sentence_spans(paragraph, lang)]
+
+
+def sentence_spans(paragraph: str, lang: str = "en") -> list[tuple[int, int]]:
+    """(start, end) character offsets of each sentence in paragraph."""
+    if not paragraph or paragraph.isspace():
+        return []
+    return list(_spans(paragraph, _lang_key(lang)))
+
+
+def _lang_key(lang: str | None) -> str:
+    base = re.split(r"[-_]", (lang or "en").strip().lower(), maxsplit=1)[0]
+    return "cjk" if base in _CJK_LANGS else "en"
+
+
+@functools.lru_cache(maxsize=2048)
+def _spans(text: str, key: str) -> tuple[tuple[int, int], ...]:
+    hard = _hard_breaks(text)
+    cuts = set(hard)
+    edges = [0, *hard, len(text)]
+    for a, b in zip(edges, edges[1:]):
+        if text[a:b].strip():
+            chunk_cuts = _cjk_cuts(text[a:b]) if key == "cjk" else _en_cuts(text[a:b])
+            cuts.update(a + c for c in chunk_cuts)
+    if key == "en":
+        cuts.update(_extra_en_cuts(text))
+    pieces = _pieces(text, sorted(cuts))
+    pieces = _merge(text, pieces, hard, english=(key == "en"))
+    out: list[tuple[int, int]] = []
+    for a, b in pieces:
+        out.extend(_cut_long(text, a, b))
+    return tuple(out)
+
+
+# ----------------------------------------------------------------- line breaks
+_LINE_BREAK = re.compile(r"\r\n|[\n\r\u2028\u2029\x0b\x0c\x85]")
+_SOFT_LINE_END = ",;-–—(/&"
+
+
+def _hard_breaks(text: str) -> list[int]:
+    """Positions of line breaks that end a sentence (see module docstring)."""
+    breaks, soft = [], 0
+    for m in _LINE_BREAK.finditer(text):
+        before, after = text[: m.start()].rstrip(), text[m.end():].lstrip()
+        if not before or not after:
+            continue
+        is_soft = (after[0].islower() and not _is_camel(after)) or before[-1] in _SOFT_LINE_END
+        soft += is_soft
+        breaks.append((m.start(), is_soft))
+    if len(breaks) >= 2 and soft * 2 >= len(breaks):
+        return []  # hard-wrapped paragraph: line breaks are just spaces
+    return [pos for pos, is_soft in breaks if not is_soft]
+
+
+def _is_camel(s: str) -> bool:
+    return re.match(r"[a-z]+[A-Z]", s) is not None
+
+
+# ------------------------------------------------------------------- English
+def _en_cuts(chunk: str) -> list[int]:
+    # pySBD sees a copy where every whitespace character is a plain space (same
+    # length, so offsets are unchanged): no newlines, NBSPs or tabs.
+    norm = "".join(" " if c.isspace() else c for c in chunk)
+    try:
+        sents = _pysbd_sentences(norm)
+    except Exception:  # pragma: no cover - never let a splitter bug lose text
+        return [m.end() for m in _FALLBACK_EN.finditer(chunk)]
+    return _align(chunk, sents)
+
+
+_FALLBACK_EN = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
+
+
+def _align(orig: str, pieces: list[str]) -> list[int]:
+    """Offsets in orig at which each piece but the last ends, matching
+    non-whitespace characters (tolerates pieces that altered the text)."""
+    pos = [i for i, c in enumerate(orig) if not c.isspace()]
+    o = "".join(orig[i] for i in pos)
+    parts = ["".join(c for c in p if not c.isspace()) for p in pieces]
+    s = "".join(parts)
+    counts, n = [], 0
+    for p in parts[:-1]:
+        n += len(p)
+        counts.append(n)
+    if s != o:
+        to_o = [0] * (len(s) + 1)
+        sm = difflib.SequenceMatcher(None, o, s, autojunk=False)
+        for tag, i1, i2, j1, j2 in sm.get_opcodes():
+            for j in range(j1, j2):
+                if tag == "equal":
+                    to_o[j] = i1 + (j - j1)
+                elif tag == "replace":
+                    to_o[j] = i1 + (j - j1) * (i2 - i1) // (j2 - j1)
+                else:  # insert: characters pySBD added
+                    to_o[j] = i1
+        to_o[len(s)] = len(o)
+        counts = [to_o[k] for k in counts]
+    return sorted({pos[k - 1] + 1 for k in counts if 0 < k < len(o)})
+
+
+# Abbreviations that can end a sentence, and words that very often start one.
+_FINAL_ABBREV = r"(?:(?<![\w.])(?:[A-Za-z]\.){2,}|\b(?:Inc|Corp|Co|Ltd|Bros|Jr|Sr|etc|St|Ave|Blvd|Rd)\.)"
+_STARTERS = (
+    "The|A|An|This|That|These|Those|It|Its|He|His|She|Her|They|Their|We|Our|I|You|"
+    "There|Here|But|And|Or|So|Yet|However|Meanwhile|Still|Also|Both|Some|Many|Most|"
+    "All|Each|Such|Several|If|When|While|After|Before|Since|Although|Though|As|At|In|"
+    "On|For|From|With|By|During|Last|Next|Earlier|Later|Then|Now|Today|Yesterday|"
+    "What|Why|How|Who|Where|Which"
+)
+_ABBREV_THEN_STARTER = re.compile(rf"{_FINAL_ABBREV}(?=\s+[\"“‘]?(?:{_STARTERS})\b)")
+_NOT_FINAL_MULTI = re.compile(r"(?i)(?:e\.g|i\.e|a\.k\.a)\.$")
+# "(It was later withdrawn.) Officials ..." / "[Updated at 3:15 p.m.] More ..."
+_BRACKETED_SENTENCE = r"[(\[][\"“‘]?[A-Z][^()\[\]\n]*\s[^()\[\]\n]*[.!?][\"'”’]*[)\]]"
+_AFTER_BRACKETED = re.compile(rf"(?<=\s){_BRACKETED_SENTENCE}(?=\s+[\"“‘(\[]?[A-Z0-9])")
+_BEFORE_BRACKETED = re.compile(rf"[.!?][\"'”’]*(?=\s+{_BRACKETED_SENTENCE})")
+
+
+def _extra_en_cuts(text: str) -> list[int]:
+    cuts = [m.end() for m in _AFTER_BRACKETED.finditer(text)]
+    cuts += [m.end() for m in _BEFORE_BRACKETED.finditer(text)]
+    for m in _ABBREV_THEN_STARTER.finditer(text):
+        if not _NOT_FINAL_MULTI.search(m.group(0)):
+            cuts.append(m.end())
+    return cuts
+
+
+# Never sentence-final (titles, "e.g."), and final only when not before a number.
+_NEVER_FINAL = re.compile(
+    r"(?:(?<![\w.])(?:Mr|Mrs|Ms|Messrs|Dr|Prof|Gen|Lt|Col|Capt|Cpt|Sgt|Cpl|Maj|Adm|Cmdr|"
+    r"Brig|Sen|Rep|Gov|Rev|Hon|Pres|Supt|Insp|Mt|Ft|vs|cf|approx|v)\.|"
+    r"(?<![\w.])(?:e\.g|i\.e|a\.k\.a)\.)[\"'”’]?$"
+)
+_BEFORE_NUMBER = re.compile(
+    r"(?<![\w.])(?:No|Nos|no|nos|Fig|Figs|fig|figs|Vol|Vols|vol|p|pp|Art|Sec|Ch|Para|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|ca|c)\.$"
+)
+
+
+def _merge(text: str, pieces: list[tuple[int, int]], hard: list[int], english: bool) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for a, b in pieces:
+        if out:
+            pa, pb = out[-1]
+            i = bisect.bisect_left(hard, pb)
+            crosses_hard_break = i < len(hard) and hard[i] < a
+            if not crosses_hard_break and _should_merge(text[pa:pb], text[a:b], english):
+                out[-1] = (pa, b)
+                continue
+        out.append((a, b))
+    return out
+
+
+def _should_merge(prev: str, cur: str, english: bool) -> bool:
+    if not any(c.isalnum() for c in cur) or not any(c.isalnum() for c in prev):
+        return True
+    if not english:
+        return False
+    if cur[0].islower() and not _is_camel(cur):
+        return True
+    if _NEVER_FINAL.search(prev):
+        return True
+    return cur[0].isdigit() and _BEFORE_NUMBER.search(prev) is not None
+
+
+# ------------------------------------------------------------- Korean/Chinese
+_CLOSERS = "\"'”’」』）)\\]》〉】〕"
+_CJK_BOUNDARY = re.compile(
+    rf"[。！？]+[!?！？]*[{_CLOSERS}]*"
+    rf"|[!?]+[{_CLOSERS}]*(?=\s|[^\x00-\x7f]|$)"
+    rf"|(?<![A-Za-z0-9.])\.+[{_CLOSERS}]*(?=\s)"
+)
+
+
+def _cjk_cuts(chunk: str) -> list[int]:
+    return [m.end() for m in _CJK_BOUNDARY.finditer(chunk)]
+
+
+# ------------------------------------------------------------------- helpers
+def _pieces(text: str, cuts: list[int], start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Non-empty, whitespace-stripped (start, end) pieces of text[start:end] between cuts."""
+    end = len(text) if end is None else end
+    out = []
+    for a, b in zip([start, *cuts], [*cuts, end]):
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if a < b:
+            out.append((a, b))
+    return out
+
+
+# Cut positions: after ";"/":"/","; before a spaced dash; before whitespace.
+_SEPARATOR_CLASSES = (
+    re.compile(r"[;:](?=\s)|[；：]"),
+    re.compile(r",(?=\s)|[，、]|(?=\s[—–-]+\s)"),
+    re.compile(r"(?=\s)"),
+)
+
+
+def _cut_long(text: str, a: int, b: int) -> list[tuple[int, int]]:
+    """Cut [a, b) into pieces of at most MAX_SENTENCE_CHARS (see docstring)."""
+    n = b - a
+    if n <= MAX_SENTENCE_CHARS:
+        return [(a, b)]
+    mid, lo, hi = a + n // 2, a + n // 4, b - n // 4
+    cut = None
+    for pat in _SEPARATOR_CLASSES:
+        cands = [m.end() for m in pat.finditer(text, lo, hi)]
+        if cands:
+            cut = min(cands, key=lambda c: abs(c - mid))
+            break
+    if cut is None:  # whitespace anywhere, else the middle of the character run
+        cands = [m.end() for m in _SEPARATOR_CLASSES[-1].finditer(text, a + 1, b - 1)]
+        if cands:
+            cut = min(cands, key=lambda c: abs(c - mid))
+        else:
+            cut = mid
+            while cut < b - 1 and unicodedata.combining(text[cut]):
+                cut += 1
+    out = []
+    for pa, pb in _pieces(text, [cut], a, b):
+        out.extend(_cut_long(text, pa, pb))
+    return out
