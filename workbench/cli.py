@@ -12,6 +12,7 @@ import glob
 import os
 import sys
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -118,7 +119,7 @@ def parse_targets(value: str) -> list[str]:
 
 def cmd_translate(args: argparse.Namespace) -> int:
     from .cache import TranslationCache
-    from .engine import Engine
+    from .engine import DecodeOptions, Engine
     from .export import csv_bytes, finished, to_json, write_atomic, write_document
 
     problems = Problems()
@@ -131,7 +132,11 @@ def cmd_translate(args: argparse.Namespace) -> int:
             problems.add("no input to translate")
         return problems.exit_code
     targets = [t for t in targets if not all(t == d.lang for d in docs)] or targets
-    engine = Engine(cache=None if args.no_cache else TranslationCache())
+    options = DecodeOptions()
+    if args.batch_sentences:
+        n = args.batch_sentences
+        options = replace(options, chunk_sentences=n, first_chunk_sentences=min(n, options.first_chunk_sentences))
+    engine = Engine(cache=None if args.no_cache else TranslationCache(), options=options)
     for lang in targets:  # one line for a missing model, before any work
         for from_code in sorted({d.lang for d in docs}):
             if from_code != lang:
@@ -337,6 +342,16 @@ def cmd_app(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- parser
 
 
+def positive_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {value!r}")
+    return n
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m workbench",
                                      description="Parallax: offline English→Korean/Chinese translation, aligned sentence by sentence.")
@@ -354,6 +369,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--raw-csv", action="store_true", help="keep cells starting with = + - @ as they are (default: prefix a ')")
     t.add_argument("--no-cache", action="store_true", help="ignore and do not fill the translation cache")
     t.add_argument("--force", action="store_true", help="translate again even if --out already has the result")
+    t.add_argument("--batch-sentences", type=positive_int, metavar="N",
+                   help="sentences per translation batch; finished batches are cached, so an interrupted run loses at most one (default: 256)")
     t.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     t.set_defaults(func=cmd_translate)
 

@@ -1,0 +1,1 @@
+"""The Streamlit app (main.py) and its Streamlit-free helpers."""

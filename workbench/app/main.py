@@ -1,0 +1,289 @@
+# Parallax, the Streamlit page. Run it from the repository root with
+#     .venv/bin/python -m workbench app            (add --headless on a server, --port N to move it)
+# or  .venv/bin/python -m streamlit run workbench/app/main.py
+# All translation, alignment and export work is done by the workbench library; this file only
+# lays out the page and calls it.
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from collections import OrderedDict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # `streamlit run` puts only this folder on sys.path
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from workbench import documents, export  # noqa: E402
+from workbench.app import inputs, render  # noqa: E402
+from workbench.cache import TranslationCache  # noqa: E402
+from workbench.engine import AlignedDocument, Engine  # noqa: E402
+from workbench.errors import MissingModel, WorkbenchError, install_hint  # noqa: E402
+from workbench.langid import language_name  # noqa: E402
+from workbench.models import install_archive, scan_packages  # noqa: E402
+
+DEFAULT_TARGETS = ("ko", "zh")
+MAX_RESULTS = 8  # translated articles kept per browser session
+
+
+# ---------------------------------------------------------------- cached resources
+
+
+@st.cache_resource(show_spinner=False)
+def get_engine() -> Engine:
+    """One engine (and translation cache) per server process; models load on first use and stay."""
+    return Engine(cache=TranslationCache())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def load_sample(path: str, mtime: float, lang: str | None) -> documents.Document:
+    return documents.read_file(path, lang)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def load_text(text: str, lang: str | None) -> documents.Document:
+    return documents.from_text(text, "pasted text", lang)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def load_upload(data: bytes, name: str, lang: str | None) -> documents.Document:
+    return documents.read_bytes(data, name, lang)
+
+
+def one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"Unexpected error ({exc.__class__.__name__}{': ' + text[:300] if text else ''})."
+
+
+# ---------------------------------------------------------------- models panel
+
+
+def install_upload(upload) -> None:
+    """Install an uploaded .argosmodel once (reruns do not install it again)."""
+    done = st.session_state.setdefault("model_uploads", {})
+    if upload.file_id not in done:
+        try:
+            with tempfile.TemporaryDirectory(prefix="parallax-upload-") as tmp:
+                path = Path(tmp) / (Path(upload.name).name or "upload.argosmodel")
+                path.write_bytes(upload.getbuffer())
+                pkg = install_archive(path)
+            done[upload.file_id] = ("ok", f"Installed {pkg.pair} {pkg.version} into {pkg.path}")
+            # The engine scans the package folder on every call, so the new pair is usable at
+            # once; cached documents do not depend on models, results are keyed by package identity.
+        except WorkbenchError as exc:
+            done[upload.file_id] = ("error", exc.message)
+        except Exception as exc:
+            done[upload.file_id] = ("error", f"{upload.name}: install failed. {one_line(exc)}")
+    kind, message = done[upload.file_id]
+    (st.success if kind == "ok" else st.error)(message)
+
+
+def models_panel() -> None:
+    st.header("Models")
+    upload = st.file_uploader("Install a model (.argosmodel)", type=["argosmodel"], key="model_upload",
+                              help="An Argos Translate package file, e.g. translate-en_ko-1_1.argosmodel")
+    if upload is not None:
+        install_upload(upload)
+    packages, broken = scan_packages()
+    if not packages:
+        st.caption("No translation models installed.")
+    for p in packages:
+        st.markdown(f"**{p.pair}** · {language_name(p.from_code)} → {language_name(p.to_code)} · version {p.version or '?'}")
+        st.caption(str(p.path))
+    for b in broken:
+        st.warning(f"Unusable package {b.path.name}: {b.reason}")
+    have = {(p.from_code, p.to_code) for p in packages}
+    for t in DEFAULT_TARGETS:
+        if ("en", t) not in have:
+            st.warning(f"Missing en→{t} ({language_name(t)}). Install it with:")
+            st.code(install_hint("en", t), language="bash", wrap_lines=True)
+
+
+# ---------------------------------------------------------------- input
+
+
+def choose_document(engine: Engine) -> documents.Document | None:
+    """The article to translate, or None (with a message on the page) when there is none."""
+    source_langs = sorted({p.from_code for p in engine.packages()} - {"en"})
+    left, right = st.columns([3, 1]) if source_langs else (st.container(), None)
+    with left:
+        mode = st.radio("Article", ["Sample", "Paste text", "Upload file"], horizontal=True, key="mode")
+    lang = None
+    if right is not None:
+        with right:
+            choice = st.selectbox("Source language", ["detect (English)", *source_langs], key="source_lang")
+            lang = None if choice.startswith("detect") else choice
+    try:
+        if mode == "Sample":
+            files = inputs.sample_files()
+            if not files:
+                st.info("No English samples in samples/ (files named like article.en.txt). Paste or upload an article.")
+                return None
+            name = st.selectbox("Sample article", [p.name for p in files], index=inputs.default_sample_index(files),
+                                key="sample")
+            path = inputs.SAMPLES_DIR / name
+            return load_sample(str(path), path.stat().st_mtime, lang)
+        if mode == "Paste text":
+            text = st.text_area("English text", key="paste", height=220,
+                                placeholder="Paste an English article: one paragraph per line, or paragraphs "
+                                            "separated by blank lines. The first line may be the title.")
+            if text == "":
+                st.info("Paste an English article into the box, then click Translate.")
+                return None
+            return load_text(text, lang)
+        upload = st.file_uploader("Article file", type=inputs.ARTICLE_TYPES, key="article_upload")
+        if upload is None:
+            st.info("Upload an English article (.txt, .md, .html or .docx).")
+            return None
+        return load_upload(upload.getvalue(), upload.name, lang)
+    except WorkbenchError as exc:
+        st.error(exc.message)
+        return None
+
+
+def choose_targets(engine: Engine, doc: documents.Document) -> tuple[list[str], list[str]]:
+    """(selected targets that have a model, selected targets that do not)."""
+    available = engine.targets_for(doc.lang)
+    options = list(dict.fromkeys([t for t in DEFAULT_TARGETS if t != doc.lang] + available))
+    default = [t for t in DEFAULT_TARGETS if t in available] or [t for t in DEFAULT_TARGETS if t != doc.lang]
+    chosen = st.multiselect(
+        "Translate into", options, default=default, key="targets",
+        format_func=lambda c: f"{language_name(c)} ({c})" + ("" if c in available else " · not installed"))
+    ready = [t for t in chosen if t in available]
+    return ready, [t for t in chosen if t not in available]
+
+
+# ---------------------------------------------------------------- translation
+
+
+def translate(engine: Engine, doc: documents.Document, targets: list[str], table, by: str,
+              page: int) -> dict | None:
+    """Run the engine, filling the table placeholder chunk by chunk; None (and a message) on failure."""
+    total = doc.sentence_count
+    names = ", ".join(language_name(t) for t in targets)
+    status = st.status(f"Translating {total} sentences into {names}…", expanded=True)
+    with status:
+        bars = {t: st.progress(0.0, text=f"{language_name(t)}: 0 / {total} sentences") for t in targets}
+
+    def progress(lang: str, done: int, of: int) -> None:
+        if lang in bars:
+            bars[lang].progress(done / of if of else 1.0, text=f"{language_name(lang)}: {done} / {of} sentences")
+
+    start = time.perf_counter()
+    try:
+        aligned: AlignedDocument | None = None
+        for _lang, docs in engine.iter_translate_documents([doc], targets, progress=progress):
+            aligned = docs[0]
+            table.html(render.aligned_html(doc, aligned, targets, by, page))
+    except WorkbenchError as exc:
+        status.update(label="Translation failed", state="error", expanded=False)
+        st.error(exc.message)
+        return None
+    except Exception as exc:
+        status.update(label="Translation failed", state="error", expanded=False)
+        st.error(f"Translation failed. {one_line(exc)}")
+        return None
+    seconds = time.perf_counter() - start
+    cached = sum(1 for paras in aligned.translations.values() for s in paras for t in s if t.cached)
+    status.update(label=f"Translated {total} sentences into {names} in {seconds:.1f} s", state="complete",
+                  expanded=False)
+    return {"aligned": aligned, "seconds": seconds, "cached": cached, "targets": targets}
+
+
+def remember(key: tuple, result: dict) -> None:
+    results: OrderedDict = st.session_state.setdefault("results", OrderedDict())
+    results[key] = result
+    results.move_to_end(key)
+    while len(results) > MAX_RESULTS:
+        results.popitem(last=False)
+
+
+# ---------------------------------------------------------------- page
+
+
+def page() -> None:
+    engine = get_engine()
+    with st.sidebar:
+        try:
+            models_panel()
+        except Exception as exc:  # the panel must never take the page down
+            st.error(f"Cannot list models. {one_line(exc)}")
+
+    st.title("Parallax")
+    st.caption("Offline English → Korean / Chinese translation, aligned paragraph by paragraph and sentence by sentence.")
+    doc = choose_document(engine)
+    if doc is None:
+        return
+    st.caption(f"**{doc.name}** · {language_name(doc.lang)} · {len(doc.paragraphs)} paragraphs · "
+               f"{doc.sentence_count} sentences")
+
+    left, right = st.columns([4, 1], vertical_alignment="bottom")
+    with left:
+        targets, missing = choose_targets(engine, doc)
+    for t in missing:
+        try:
+            engine.route(doc.lang, t)
+        except MissingModel as exc:
+            st.warning(exc.message)
+    key = inputs.result_key(doc, targets, engine.packages())
+    with right:
+        clicked = st.button("Translate", type="primary", disabled=not targets, width="stretch")
+    status_box = st.container()
+
+    c_by, c_page, c_csv, c_json = st.columns([2, 2, 1, 1], vertical_alignment="bottom")
+    with c_by:
+        by = "sentence" if st.toggle("One row per sentence", key="by_sentence") else "paragraph"
+    pages = render.paginate(render.row_count(doc, by), 1).pages
+    page_no = 1
+    if pages > 1:
+        total = render.row_count(doc, by)
+        with c_page:
+            page_no = st.selectbox(
+                f"{by.capitalize()}s", range(1, pages + 1), key=f"page-{by}-{key[0][:12]}",
+                format_func=lambda n: f"{(n - 1) * render.PAGE_SIZE + 1}–{min(n * render.PAGE_SIZE, total)} of {total}")
+    table = st.empty()
+
+    results = st.session_state.get("results", {})
+    if clicked and targets:
+        with status_box:
+            result = translate(engine, doc, targets, table, by, page_no)
+        if result is not None:
+            remember(key, result)
+            results = st.session_state["results"]
+    result = results.get(key)
+    if result is None:
+        table.html(render.aligned_html(doc, None, [], by, page_no))
+        if targets and not clicked:
+            status_box.caption("Click Translate to fill in the other columns.")
+        return
+    aligned = result["aligned"]
+    table.html(render.aligned_html(doc, aligned, result["targets"], by, page_no))
+    low = render.low_confidence_count(aligned)
+    status_box.caption(
+        f"Translated in {result['seconds']:.1f} s ({result['cached']} sentence translations from the cache). "
+        + (f"{low} low-confidence sentences are underlined (confidence < {render.LOW_CONFIDENCE}); " if low else "")
+        + "hover over a sentence to see its confidence and its counterpart in the other columns.")
+    stem = inputs.download_stem(doc.name)
+    with c_csv:
+        st.download_button(f"CSV ({by}s)", export.csv_bytes([aligned], by=by), file_name=f"{stem}.{by}s.csv",
+                           mime="text/csv", width="stretch", key="dl-csv")
+    with c_json:
+        st.download_button("JSON", export.to_json([aligned]).encode("utf-8"), file_name=f"{stem}.json",
+                           mime="application/json", width="stretch", key="dl-json")
+
+
+def main() -> None:
+    st.set_page_config(page_title="Parallax", page_icon="🔀", layout="wide")
+    try:
+        page()
+    except WorkbenchError as exc:
+        st.error(exc.message)
+    except Exception as exc:  # a bug: one line, never a traceback
+        st.error(one_line(exc))
+
+
+main()
