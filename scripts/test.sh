@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Set up and run every test. Installs Debian's chromium for the browser test when it can (root,
+# or sudo without a password); without it the browser test is skipped, except under CI where it fails.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$root/scripts/venv.sh" requirements-dev.txt
+cd "$root"
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then apt_get="apt-get"; elif sudo -n true 2>/dev/null; then apt_get="sudo apt-get"; else apt_get=""; fi
+  if [ -n "$apt_get" ]; then
+    echo "installing chromium for the browser test" >&2
+    ($apt_get update -qq && DEBIAN_FRONTEND=noninteractive $apt_get install -y -qq chromium) >/dev/null 2>&1 \
+      || echo "warning: could not install chromium" >&2
+  fi
+fi
+exec .venv/bin/python -m pytest -n 2 "$@"
