@@ -83,8 +83,8 @@ def test_translate_in_browser(server):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=60_000)
         try:
-            page = browser.new_page(viewport={"width": 1440, "height": 1000})
-            page.set_default_timeout(60_000)
+            page = browser.new_page(viewport={"width": 1440, "height": 1400})
+            page.set_default_timeout(20_000)
             page.goto(server, wait_until="domcontentloaded")
             # The sample is loaded on start: the source column is there before any click.
             page.wait_for_selector('.pl-aligned[data-langs="en"] tr.pl-row', timeout=SERVER_START_S * 1000)
@@ -113,14 +113,17 @@ def test_translate_in_browser(server):
             # The page's own CSS survived sanitising: CJK-friendly line height is applied.
             line_height = table.evaluate("el => parseFloat(getComputedStyle(el).lineHeight) / parseFloat(getComputedStyle(el).fontSize)")
             assert 1.5 < line_height < 1.9
-            # Hovering a sentence highlights its counterpart in the other columns.
-            row.locator('td[lang="en"] .pl-s[data-i="0"]').hover()
-            ko_bg = row.locator('td[lang="ko"] .pl-s[data-i="0"]').evaluate("el => getComputedStyle(el).backgroundColor")
-            other_bg = row.locator('td[lang="ko"] .pl-s[data-i="1"]').evaluate("el => getComputedStyle(el).backgroundColor")
+            # Hovering a sentence highlights its counterpart (same data-s) in the other columns.
+            multi = table.locator('tr.pl-row:has(td[lang="en"] .pl-s[data-i="1"])').first
+            multi.locator('td[lang="en"] .pl-s[data-i="1"]').hover()
+            page.wait_for_timeout(200)  # the highlight fades in over 80 ms
+            ko_bg = multi.locator('td[lang="ko"] .pl-s[data-i="1"]').evaluate("el => getComputedStyle(el).backgroundColor")
+            other_bg = multi.locator('td[lang="ko"] .pl-s[data-i="0"]').evaluate("el => getComputedStyle(el).backgroundColor")
             assert ko_bg != other_bg and ko_bg not in ("rgba(0, 0, 0, 0)", "transparent")
             assert page.locator('[data-testid="stException"]').count() == 0
 
             page.mouse.move(0, 0)
+            page.evaluate("document.querySelector('[data-testid=\"stMain\"]')?.scrollTo(0, 0)")
             page.wait_for_timeout(300)
             shot = ARTIFACTS / "app-aligned.png"
             page.screenshot(path=str(shot), full_page=True)

@@ -268,19 +268,19 @@ def paragraphs(draw, max_pieces=60):
     return "".join(p + s for p, s in pieces)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=paragraphs(), lang=st.sampled_from(["en", "ko", "zh", "xx"]))
 def test_contract_holds_on_generated_text(text, lang):
     assert_contract(text, lang)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, database=None)
 @given(text=st.text(ALPHABET, max_size=200), lang=st.sampled_from(["en", "ko", "zh"]))
 def test_contract_holds_on_arbitrary_text(text, lang):
     assert_contract(text, lang)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=paragraphs(max_pieces=400), lang=st.sampled_from(["en", "zh"]))
 def test_contract_holds_on_long_generated_text(text, lang):
     assert_contract(text * 3, lang)

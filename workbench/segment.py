@@ -157,10 +157,14 @@ def _hard_breaks(text: str) -> list[int]:
     """Positions of line breaks that end a sentence (see module docstring)."""
     breaks, soft = [], 0
     for m in _LINE_BREAK.finditer(text):
-        before, after = text[: m.start()].rstrip(), text[m.end():].lstrip()
-        if not before or not after:
-            continue
-        is_soft = (after[0].islower() and not _is_camel(after)) or before[-1] in _SOFT_LINE_END
+        i, j = m.start() - 1, m.end()
+        while i >= 0 and text[i].isspace():
+            i -= 1
+        while j < len(text) and text[j].isspace():
+            j += 1
+        if i < 0 or j >= len(text):
+            continue  # leading/trailing line break
+        is_soft = (text[j].islower() and not _is_camel(text[j:j + 40])) or text[i] in _SOFT_LINE_END
         soft += is_soft
         breaks.append((m.start(), is_soft))
     if len(breaks) >= 2 and soft * 2 >= len(breaks):
@@ -225,11 +229,11 @@ _STARTERS = (
     "On|For|From|With|By|During|Last|Next|Earlier|Later|Then|Now|Today|Yesterday|"
     "What|Why|How|Who|Where|Which"
 )
-_ABBREV_THEN_STARTER = re.compile(rf"{_FINAL_ABBREV}(?=\s+[\"“‘]?(?:{_STARTERS})\b)")
+_ABBREV_THEN_STARTER = re.compile(rf"{_FINAL_ABBREV}(?=\s+[\"“‘]?(?:{_STARTERS})\b(?![.-]))")
 _NOT_FINAL_MULTI = re.compile(r"(?i)(?:e\.g|i\.e|a\.k\.a)\.$")
 # "(It was later withdrawn.) Officials ..." / "[Updated at 3:15 p.m.] More ..."
 _BRACKETED_SENTENCE = r"[(\[][\"“‘]?[A-Z][^()\[\]\n]*\s[^()\[\]\n]*[.!?][\"'”’]*[)\]]"
-_AFTER_BRACKETED = re.compile(rf"(?<=\s){_BRACKETED_SENTENCE}(?=\s+[\"“‘(\[]?[A-Z0-9])")
+_AFTER_BRACKETED = re.compile(rf"(?<!\S){_BRACKETED_SENTENCE}(?=\s+[\"“‘(\[]?[A-Z0-9])")
 _BEFORE_BRACKETED = re.compile(rf"[.!?][\"'”’]*(?=\s+{_BRACKETED_SENTENCE})")
 
 

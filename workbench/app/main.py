@@ -263,10 +263,12 @@ def page() -> None:
     aligned = result["aligned"]
     table.html(render.aligned_html(doc, aligned, result["targets"], by, page_no))
     low = render.low_confidence_count(aligned)
-    status_box.caption(
-        f"Translated in {result['seconds']:.1f} s ({result['cached']} sentence translations from the cache). "
-        + (f"{low} low-confidence sentences are underlined (confidence < {render.LOW_CONFIDENCE}); " if low else "")
-        + "hover over a sentence to see its confidence and its counterpart in the other columns.")
+    n = doc.sentence_count * len(result["targets"])
+    notes = [f"Translated in {result['seconds']:.1f} s ({result['cached']} of {n} sentence translations from the cache)."]
+    if low:
+        notes.append(f"{low} low-confidence sentences (confidence < {render.LOW_CONFIDENCE}) have a wavy underline.")
+    notes.append("Hover over a sentence to see its confidence and to highlight it in every column.")
+    status_box.caption(" ".join(notes))
     stem = inputs.download_stem(doc.name)
     with c_csv:
         st.download_button(f"CSV ({by}s)", export.csv_bytes([aligned], by=by), file_name=f"{stem}.{by}s.csv",

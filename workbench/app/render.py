@@ -26,7 +26,7 @@ KIND_LABELS = {"title": "title", "meta": "dateline", "caption": "caption", "body
 # Korean columns prefer Korean glyph variants of shared Han characters, Chinese columns Chinese ones.
 _KO_FONTS = '"Noto Sans CJK KR", "Noto Sans KR", "Source Han Sans K", "Apple SD Gothic Neo", "Malgun Gothic"'
 _ZH_FONTS = '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei"'
-FONT_STACK = f'"Source Sans 3", "Source Sans Pro", "Segoe UI", Roboto, {_KO_FONTS}, {_ZH_FONTS}, sans-serif'
+FONT_STACK = f'"Source Sans", "Source Sans 3", "Source Sans Pro", "Segoe UI", Roboto, {_KO_FONTS}, {_ZH_FONTS}, sans-serif'
 
 CSS = f"""
 .pl-aligned {{ font-family: {FONT_STACK}; line-height: 1.7; font-size: 1rem; }}
@@ -37,8 +37,8 @@ CSS = f"""
 .pl-aligned th.pl-num, .pl-aligned td.pl-num {{ width: 4.2rem; color: rgba(128,128,128,.95); font-size: .8rem;
   font-variant-numeric: tabular-nums; }}
 .pl-aligned td.pl-num small {{ display: block; font-size: .7rem; letter-spacing: .02em; text-transform: uppercase; }}
-.pl-aligned :lang(ko) {{ font-family: "Source Sans 3", "Source Sans Pro", {_KO_FONTS}, {_ZH_FONTS}, sans-serif; word-break: keep-all; }}
-.pl-aligned :lang(zh) {{ font-family: "Source Sans 3", "Source Sans Pro", {_ZH_FONTS}, {_KO_FONTS}, sans-serif; }}
+.pl-aligned :lang(ko) {{ font-family: "Source Sans", "Source Sans 3", {_KO_FONTS}, {_ZH_FONTS}, sans-serif; word-break: keep-all; }}
+.pl-aligned :lang(zh) {{ font-family: "Source Sans", "Source Sans 3", {_ZH_FONTS}, {_KO_FONTS}, sans-serif; }}
 .pl-s {{ padding: .05rem .15rem; border-radius: .25rem; transition: background-color .08s; }}
 .pl-s:nth-child(even) {{ background: rgba(128,128,128,.09); }}
 .pl-s.pl-low {{ text-decoration: underline wavy rgba(230,120,0,.75); text-decoration-thickness: 1px;
