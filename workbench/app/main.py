@@ -248,7 +248,7 @@ def page() -> None:
     table = st.empty()
 
     results = st.session_state.get("results", {})
-    if clicked and targets:
+    if clicked and targets and key not in results:  # the same text, targets and models: shown, not redone
         with status_box:
             result = translate(engine, doc, targets, table, by, page_no)
         if result is not None:
