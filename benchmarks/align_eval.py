@@ -42,17 +42,36 @@ def gold_files() -> list[Path]:
     return sorted(VARIANTS.glob("*.gold.json"))
 
 
-def evaluate_file(gold_path: Path, glossary=()) -> dict[str, float]:
+def noisy(text: str, rng: random.Random, rate: float) -> str:
+    """`text` with a share `rate` of its characters replaced by others from the same text: a
+    stand-in for a machine translation that shares only part of the wording."""
+    chars = list(text)
+    pool = [c for c in chars if not c.isspace()] or ["x"]
+    return "".join(rng.choice(pool) if not c.isspace() and rng.random() < rate else c for c in chars)
+
+
+def simulated_mt(lang: str, unit: str, rate: float = 0.5) -> list[str]:
+    """Simulated machine translation of each English unit: the reference translation, noised."""
+    rng = random.Random(7)
+    if unit == "sentence":
+        ref = [s for p in read_file(SAMPLES / f"{STEM}.{lang}.txt", lang).paragraphs for s in p.sentences]
+    else:
+        ref = [p.text for p in read_file(SAMPLES / f"{STEM}.{lang}.txt", lang).paragraphs]
+    return [noisy(t, rng, rate) for t in ref]
+
+
+def evaluate_file(gold_path: Path, glossary=(), mt: bool = False) -> dict[str, float]:
     gold = json.loads(gold_path.read_text(encoding="utf-8"))
     lang = gold["lang"]
     if gold["unit"] == "sentence":
         src = read_sentence_file(gold_path.parent / gold["source"])
         tgt = read_sentence_file(gold_path.parent / gold["translation"])
-        links = align_sentences_in_paragraphs(src, tgt, lang, "sentence", glossary=glossary).links
+        mts = simulated_mt(lang, "sentence") if mt else None
+        links = align_sentences_in_paragraphs(src, tgt, lang, "sentence", mts, glossary=glossary).links
     else:
         src = [p.text for p in read_file(gold_path.parent / gold["source"], "en").paragraphs]
         tgt = [p.text for p in read_file(gold_path.parent / gold["translation"], lang).paragraphs]
-        links = align_texts(src, tgt, lang, glossary=glossary)
+        links = align_texts(src, tgt, lang, simulated_mt(lang, "paragraph") if mt else None, glossary=glossary)
     return link_scores(links, gold["links"])
 
 
@@ -96,22 +115,24 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     glossary = load_glossary(SAMPLES / "glossary.csv")
     t0 = time.perf_counter()
-    print(f"{'variant':44} {'unit':9} {'links':>5}  {'P':>6} {'R':>6}   {'P+gl':>6} {'R+gl':>6}")
-    totals = {"plain": [0.0, 0.0], "glossary": [0.0, 0.0]}
+    print("P/R: no model | no model + samples/glossary.csv | simulated MT (reference, 50% of characters noised)")
+    print(f"{'variant':44} {'unit':9} {'links':>5}  {'P':>5} {'R':>5}  {'P+gl':>5} {'R+gl':>5}  {'P+mt':>5} {'R+mt':>5}")
+    keys = ("plain", "glossary", "mt")
+    totals = {k: [0.0, 0.0] for k in keys}
     files = gold_files()
     for path in files:
         gold = json.loads(path.read_text(encoding="utf-8"))
-        plain = evaluate_file(path)
-        with_gl = evaluate_file(path, glossary)
-        for key, s in (("plain", plain), ("glossary", with_gl)):
-            totals[key][0] += s["precision"]
-            totals[key][1] += s["recall"]
+        scores = {"plain": evaluate_file(path), "glossary": evaluate_file(path, glossary),
+                  "mt": evaluate_file(path, mt=True)}
+        for key in keys:
+            totals[key][0] += scores[key]["precision"]
+            totals[key][1] += scores[key]["recall"]
         name = path.name.replace(".gold.json", "")
-        print(f"{name:44} {gold['unit']:9} {len(gold['links']):5}  {plain['precision']:6.3f} {plain['recall']:6.3f}"
-              f"   {with_gl['precision']:6.3f} {with_gl['recall']:6.3f}")
-    k = len(files)
-    print(f"{'mean':44} {'':9} {'':5}  {totals['plain'][0] / k:6.3f} {totals['plain'][1] / k:6.3f}"
-          f"   {totals['glossary'][0] / k:6.3f} {totals['glossary'][1] / k:6.3f}")
+        cells = "  ".join(f"{scores[k]['precision']:5.3f} {scores[k]['recall']:5.3f}" for k in keys)
+        print(f"{name:44} {gold['unit']:9} {len(gold['links']):5}  {cells}")
+    n = len(files)
+    cells = "  ".join(f"{totals[k][0] / n:5.3f} {totals[k][1] / n:5.3f}" for k in keys)
+    print(f"{'mean':44} {'':9} {'':5}  {cells}")
     if args.random:
         src = [p.text for p in read_file(SAMPLES / f"{STEM}.en.txt", "en").paragraphs]
         for lang in ("ko", "zh"):

@@ -153,3 +153,44 @@ def test_setup_installs_dropped_archives_and_never_fails_offline(no_models, pack
     assert find_package("en", "zh") is not None
     assert b"en\xe2\x86\x92ko" in r.stderr  # still missing, said in one note
     assert b"Traceback" not in r.stderr
+
+
+@pytest.fixture
+def local_index(tmp_path, package_files):
+    """A stand-in for the Argos package index, served on loopback only."""
+    import functools
+    import http.server
+    import threading
+
+    root = tmp_path / "index"
+    root.mkdir()
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root)))
+    base = f"http://127.0.0.1:{server.server_port}/"
+    entries = []
+    for lang, path in package_files.items():
+        shutil.copy(path, root / path.name)
+        entries.append({"type": "translate", "from_code": "en", "to_code": lang, "package_version": "0.1",
+                        "argos_version": "1.9", "links": [base + path.name]})
+    (root / "index.json").write_text(json.dumps(entries))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield base
+    server.shutdown()
+
+
+def test_install_from_the_index_downloads_validates_and_installs(no_models, local_index):
+    r = run_cli("models", "install", "en", "ko", "zh", env={"ARGOS_PACKAGE_INDEX": local_index})
+    assert r.returncode == 0, r.stderr
+    assert "installed en→ko 0.1" in r.stdout.decode() and "installed en→zh 0.1" in r.stdout.decode()
+    assert {(p.from_code, p.to_code) for p in scan_packages()[0]} == {("en", "ko"), ("en", "zh")}
+    r = run_cli("models", "install", "en", "ko", env={"ARGOS_PACKAGE_INDEX": local_index})
+    assert r.returncode == 0 and b"already installed" in r.stdout
+    r = run_cli("models", "install", "en", "fr", env={"ARGOS_PACKAGE_INDEX": local_index})
+    assert r.returncode == 1 and b"no en\xe2\x86\x92fr package" in r.stderr
+
+
+def test_setup_fetches_missing_models_when_online(no_models, local_index, tmp_path):
+    r = run_cli("setup", "--models-dir", str(tmp_path / "none"), env={"ARGOS_PACKAGE_INDEX": local_index})
+    assert r.returncode == 0, r.stderr
+    assert {(p.from_code, p.to_code) for p in scan_packages()[0]} == {("en", "ko"), ("en", "zh")}

@@ -70,17 +70,16 @@ DEFAULT_MODEL = (1.0, 6.8)
 
 # Prior probability of each link type, as costs in nats (-log p).
 PRIOR_COST = {
-    (1, 1): -math.log(0.82),
+    (1, 1): -math.log(0.80),
     (2, 1): -math.log(0.045),
     (1, 2): -math.log(0.045),
-    (1, 0): -math.log(0.03),
-    (0, 1): -math.log(0.03),
+    (1, 0): -math.log(0.05),
+    (0, 1): -math.log(0.05),
 }
 ANCHOR_REWARD = {"latin": 2.0, "gloss": 3.0, "punct": 0.6}
 NUMBER_REWARD = 2.5  # a number or date found on both sides of a link
 NUMBER_MISS_COST = 1.0  # one found on one side only (a link that omits or adds text pays nothing)
-SENTENCE_MISMATCH_COST = 1.2
-BALANCE_WEIGHT = 0.7  # 2-1 and 1-2 links whose two parts are very unequal (a caption glued on) pay more
+SENTENCE_MISMATCH_COST = 1.6  # per sentence of difference between the two sides of a link
 MT_WEIGHT = 2.5
 MT_MIN_SPREAD = 6.0  # points of fuzz.ratio between the best and the typical pair, below which MT is ignored
 
@@ -421,7 +420,7 @@ def _logsumexp(values: list[float]) -> float:
 class _Scorer:
     def __init__(self, source: Sequence[str], target: Sequence[str], lang: str, src_lang: str,
                  mt: Sequence[str] | None, ratio: float, variance: float,
-                 glossary: Sequence[GlossaryTerm]) -> None:
+                 glossary: Sequence[GlossaryTerm], calibration: tuple[float, float] | None = None) -> None:
         self.source, self.target = list(source), list(target)
         self.lang = lang
         self.ratio, self.variance = ratio, variance
@@ -438,27 +437,14 @@ class _Scorer:
         self.mt_used = False
         self._mt_cache: dict[tuple, float] = {}
         if self.mt is not None:
-            self._calibrate_mt()
+            self._calibrate_mt(calibration)
 
-    def _calibrate_mt(self) -> None:
-        """Use MT only if it separates pairs: the best target of each source must beat the
-        document's median pair by MT_MIN_SPREAD points on average."""
-        from rapidfuzz import fuzz, process
-
-        if not self.source or not self.target:
-            return
-        import statistics
-
-        matrix = process.cdist(self.mt, self.target, scorer=fuzz.ratio, workers=1)
-        flat = [float(v) for row in matrix for v in row]
-        base = statistics.median(flat)
-        best = [float(max(row)) for row in matrix]
-        spread = sum(b - base for b in best) / len(best)
-        for i, row in enumerate(matrix):
-            for j, v in enumerate(row):
-                self._mt_cache[((i,), (j,))] = float(v)
-        if spread >= MT_MIN_SPREAD:
-            self.mt_base, self.mt_spread, self.mt_used = base, spread, True
+    def _calibrate_mt(self, calibration: tuple[float, float] | None) -> None:
+        if calibration is None:
+            calibration = mt_calibration(self.mt, self.target)
+        if calibration is not None:
+            self.mt_base, self.mt_spread = calibration
+            self.mt_used = True
 
     def _mt_sim(self, si: tuple[int, ...], tj: tuple[int, ...]) -> float:
         key = (si, tj)
@@ -483,10 +469,6 @@ class _Scorer:
         c += length_cost(ls, lt, self.ratio, self.variance)
         ns, nt = sum(self.ns[i:i + di]), sum(self.nt[j:j + dj])
         c += SENTENCE_MISMATCH_COST * abs(ns - nt)
-        if di == 2 or dj == 2:
-            parts = self.lt[j:j + 2] if dj == 2 else [r * self.ratio for r in self.ls[i:i + 2]]
-            share = max(min(parts), 1.0) / max(sum(parts), 2.0)
-            c -= BALANCE_WEIGHT * math.log(2.0 * share)
         sn = self.sn[i] if di == 1 else self.sn[i] + self.sn[i + 1]
         tn = self.tn[j] if dj == 1 else self.tn[j] + self.tn[j + 1]
         if sn or tn:
@@ -505,6 +487,22 @@ class _Scorer:
             z = max(-2.0, min(3.0, (sim - self.mt_base) / self.mt_spread))
             c -= MT_WEIGHT * z
         return c
+
+
+def mt_calibration(mt: Sequence[str], target: Sequence[str]) -> tuple[float, float] | None:
+    """(baseline, spread) of machine-translation similarity, or None when it does not separate
+    pairs: the best target of each source must beat the median pair by MT_MIN_SPREAD points of
+    fuzz.ratio on average. (An echo model's English output scores ~0 against Korean everywhere.)"""
+    import statistics
+
+    from rapidfuzz import fuzz, process
+
+    if len(mt) < 2 or len(target) < 2:
+        return None
+    matrix = process.cdist(list(mt), list(target), scorer=fuzz.ratio, workers=1)
+    base = statistics.median(float(v) for row in matrix for v in row)
+    spread = sum(float(max(row)) - base for row in matrix) / len(matrix)
+    return (base, spread) if spread >= MT_MIN_SPREAD else None
 
 
 def _band(n: int, m: int) -> list[tuple[int, int]]:
@@ -536,7 +534,7 @@ def align_texts(source: Sequence[str], target: Sequence[str], lang: str, mt: Seq
 
 def _align(source: Sequence[str], target: Sequence[str], lang: str, mt: Sequence[str] | None = None, *,
            glossary: Sequence[GlossaryTerm] = (), ratio: float | None = None, src_lang: str = "en",
-           same_language: bool = False) -> tuple[list[Link], bool]:
+           same_language: bool = False, calibration: tuple[float, float] | None = None) -> tuple[list[Link], bool]:
     n, m = len(source), len(target)
     if mt is not None and len(mt) != n:
         raise ValueError(f"mt has {len(mt)} units for {n} source units")
@@ -545,7 +543,8 @@ def _align(source: Sequence[str], target: Sequence[str], lang: str, mt: Sequence
     model = SAME_LANGUAGE_MODEL if same_language else LENGTH_MODEL.get(lang, DEFAULT_MODEL)
     if ratio is None:
         ratio = estimate_ratio(source, target, lang, same_language)
-    scorer = _Scorer(source, target, lang, src_lang if not same_language else lang, mt, ratio, model[1], glossary)
+    scorer = _Scorer(source, target, lang, src_lang if not same_language else lang, mt, ratio, model[1], glossary,
+                     calibration)
     band = _band(n, m)
 
     def inside(i: int, j: int) -> bool:
@@ -776,6 +775,8 @@ def align_sentences_in_paragraphs(src_sents: Sequence[Sequence[str]], tgt_sents:
     if unit == "paragraph":
         return Alignment(tuple(plinks), tuple(src_paras), tuple(tgt_paras), lang, "paragraph", mt_used, note,
                          src_lang=src_lang)
+    tgt_flat = [t for ts in tgt_sents for t in ts]
+    sent_cal = mt_calibration(mt_sents, tgt_flat) if mt_used and mt_sents is not None else None
     s_off = [0]
     for ss in src_sents:
         s_off.append(s_off[-1] + len(ss))
@@ -792,14 +793,13 @@ def align_sentences_in_paragraphs(src_sents: Sequence[Sequence[str]], tgt_sents:
             continue
         ss = [s for i in pl.src for s in src_sents[i]]
         ts = [t for j in pl.tgt for t in tgt_sents[j]]
-        mts = [mt_sents[k] for k in s_idx] if mt_used and mt_sents is not None else None
-        sub, _ = _align(ss, ts, lang, mts, glossary=glossary, ratio=ratio, src_lang=src_lang)
+        mts = [mt_sents[k] for k in s_idx] if sent_cal is not None else None
+        sub, _ = _align(ss, ts, lang, mts, glossary=glossary, ratio=ratio, src_lang=src_lang, calibration=sent_cal)
         for sl in sub:
             links.append(make_link([s_idx[a] for a in sl.src], [t_idx[b] for b in sl.tgt],
                                    round(sl.confidence * pl.confidence, 4)))
     src_flat = tuple(s for ss in src_sents for s in ss)
-    tgt_flat = tuple(t for ts in tgt_sents for t in ts)
-    return Alignment(tuple(links), src_flat, tgt_flat, lang, "sentence", mt_used, note, tuple(plinks), src_lang)
+    return Alignment(tuple(links), src_flat, tuple(tgt_flat), lang, "sentence", mt_used, note, tuple(plinks), src_lang)
 
 
 # ---------------------------------------------------------------- files, glossaries, gold

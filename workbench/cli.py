@@ -177,14 +177,18 @@ def cmd_translate(args: argparse.Namespace) -> int:
 
     if args.csv:
         write_atomic(args.csv, csv_bytes(ordered, args.by, raw=args.raw_csv))
-        print(f"wrote {args.csv} ({len(ordered)} documents, by {args.by})", file=sys.stderr)
+        print(f"wrote {args.csv} ({plural(len(ordered), 'document')}, one row per {args.by})", file=sys.stderr)
     if args.json:
         sys.stdout.write(to_json(ordered) + "\n")
     elif not args.out and not args.csv:
         print_aligned(ordered, args.by)
     if out_dir:
-        print(f"wrote {len(todo)} documents to {out_dir}/ (JSON and one .txt per language)", file=sys.stderr)
+        print(f"wrote {plural(len(todo), 'document')} to {out_dir}/ (JSON and one .txt per language)", file=sys.stderr)
     return problems.exit_code
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _complete(ad, targets: Sequence[str]) -> bool:

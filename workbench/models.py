@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
-from .errors import BadPackage, OfflineError, UsageError
+from .errors import BadPackage, OfflineError, UsageError, WorkbenchError
 from .langid import parse_lang
 
 MAX_UNCOMPRESSED = 4 * 1024**3  # real packages are ~100-300 MB; anything this big is a zip bomb
@@ -301,7 +301,7 @@ def install_from_index(pairs: list[tuple[str, str]], progress: ProgressFn | None
         entries = [m for m in index if m.get("from_code") == f and m.get("to_code") == t
                    and m.get("type", "translate") == "translate"]
         if not entries:
-            raise UsageError(f"the Argos index has no {f}→{t} package")
+            raise WorkbenchError(f"the Argos index has no {f}→{t} package")
         meta = max(entries, key=lambda m: _version_key(str(m.get("package_version", ""))))
         links = meta.get("links") or []
         if not links:
