@@ -9,7 +9,7 @@ if ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then apt_get="apt-get"; elif sudo -n true 2>/dev/null; then apt_get="sudo apt-get"; else apt_get=""; fi
   if [ -n "$apt_get" ]; then
     echo "installing chromium for the browser test" >&2
-    ($apt_get update -qq && DEBIAN_FRONTEND=noninteractive $apt_get install -y -qq chromium) >/dev/null 2>&1 \
+    ($apt_get update -qq && DEBIAN_FRONTEND=noninteractive $apt_get install -y -qq chromium fonts-noto-cjk) >/dev/null 2>&1 \
       || echo "warning: could not install chromium" >&2
   fi
 fi

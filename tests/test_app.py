@@ -12,7 +12,6 @@ import unicodedata
 from difflib import SequenceMatcher
 from html.parser import HTMLParser
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT, SAMPLE
@@ -69,7 +68,7 @@ def table(at: AppTest) -> Table:
     return Table(views[-1])
 
 
-def start(**kwargs) -> AppTest:
+def start() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.run()
     assert not at.exception, at.exception

@@ -50,14 +50,20 @@ def _wait_healthy(proc: subprocess.Popen, url: str, log: Path) -> None:
 
 
 @pytest.fixture
-def server(models, tmp_path):
+def chromium() -> Path:
     if not CHROMIUM.exists():
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is missing; CI must install it (apt-get install -y chromium)")
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
+    return CHROMIUM
+
+
+@pytest.fixture
+def server(chromium, models, tmp_path):
     port = _free_port()
     log = tmp_path / "streamlit.log"
-    env = {**os.environ, **TEST_ENV, "PYTHONPATH": str(ROOT)}
+    # A fresh translation cache, so the timing below is a real (uncached) translation.
+    env = {**os.environ, **TEST_ENV, "PYTHONPATH": str(ROOT), "PARALLAX_CACHE": str(tmp_path / "cache.sqlite")}
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "workbench" / "app" / "main.py"),
            "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
@@ -76,12 +82,12 @@ def server(models, tmp_path):
             proc.wait(timeout=10)
 
 
-def test_translate_in_browser(server):
+def test_translate_in_browser(chromium, server):
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=60_000)
+        browser = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS, timeout=60_000)
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 1400})
             page.set_default_timeout(20_000)

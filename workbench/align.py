@@ -47,7 +47,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Iterable, Literal, Sequence
 
-from .errors import BadInput, MissingModel, UsageError
+from .errors import BadInput, MissingModel, UsageError, install_hint
 
 Unit = Literal["paragraph", "sentence"]
 LINK_TYPES = ("1-1", "1-2", "2-1", "1-0", "0-1")
@@ -429,8 +429,12 @@ class _Scorer:
         self.ns = [_sentence_count(t, src_lang) for t in source]
         self.nt = [_sentence_count(t, lang) for t in target]
         self.sa, self.ta = _shared_anchors(source, target, lang, src_lang, glossary)
-        self.sn, self.ssoft = zip(*[_numbers(t, src_lang) for t in source]) if source else ((), ())
-        self.tn, _ = zip(*[_numbers(t, lang) for t in target]) if target else ((), ())
+        sn = [_numbers(t, src_lang) for t in source]
+        tn = [_numbers(t, lang) for t in target]
+        # per unit: (length, sentences, numbers, soft numbers, anchors), as plain dicts and sets
+        self.src_feat = [(self.ls[k], self.ns[k], dict(sn[k][0]), sn[k][1], dict(self.sa[k])) for k in range(len(source))]
+        self.tgt_feat = [(self.lt[k], self.nt[k], dict(tn[k][0]), tn[k][1], dict(self.ta[k])) for k in range(len(target))]
+        self._pairs: dict[tuple[int, int], tuple] = {}
         self.mt = list(mt) if mt is not None else None
         self.mt_base = 0.0
         self.mt_spread = 0.0
@@ -457,6 +461,24 @@ class _Scorer:
             self._mt_cache[key] = v
         return v
 
+    def _side(self, feats: list[tuple], k: int, d: int) -> tuple:
+        """Features of units k (d=1) or k and k+1 together (d=2)."""
+        if d == 1:
+            return feats[k]
+        key = (id(feats), k)
+        got = self._pairs.get(key)
+        if got is None:
+            a, b = feats[k], feats[k + 1]
+            nums = dict(a[2])
+            for x, v in b[2].items():
+                nums[x] = nums.get(x, 0) + v
+            anchors = dict(a[4])
+            for x, v in b[4].items():
+                anchors[x] = anchors.get(x, 0) + v
+            got = (a[0] + b[0], a[1] + b[1], nums, a[3] | b[3], anchors)
+            self._pairs[key] = got
+        return got
+
     def cost(self, i: int, j: int, di: int, dj: int) -> float:
         """Cost (nats) of linking source[i:i+di] with target[j:j+dj]."""
         c = PRIOR_COST[(di, dj)]
@@ -464,24 +486,27 @@ class _Scorer:
             # omitted or added: a little dearer for long text (captions and bylines go first)
             l = self.ls[i] if di else self.lt[j] / self.ratio
             return c + 0.5 * math.log1p(l / 100.0)
-        ls = sum(self.ls[i:i + di])
-        lt = sum(self.lt[j:j + dj])
+        ls, ns, sn, soft, sa = self._side(self.src_feat, i, di)
+        lt, nt, tn, _, ta = self._side(self.tgt_feat, j, dj)
         c += length_cost(ls, lt, self.ratio, self.variance)
-        ns, nt = sum(self.ns[i:i + di]), sum(self.nt[j:j + dj])
         c += SENTENCE_MISMATCH_COST * abs(ns - nt)
-        sn = self.sn[i] if di == 1 else self.sn[i] + self.sn[i + 1]
-        tn = self.tn[j] if dj == 1 else self.tn[j] + self.tn[j + 1]
         if sn or tn:
-            matched = sum((sn & tn).values())
-            soft = self.ssoft[i] if di == 1 else self.ssoft[i] | self.ssoft[i + 1]
-            extra = sum(v for k, v in (tn - sn).items() if k not in soft)
-            c += NUMBER_MISS_COST * (sum(sn.values()) - matched + extra) - NUMBER_REWARD * matched
-        sa = self.sa[i] if di == 1 else self.sa[i] + self.sa[i + 1]
-        ta = self.ta[j] if dj == 1 else self.ta[j] + self.ta[j + 1]
+            matched = missing = 0
+            for k, v in sn.items():
+                w = tn.get(k, 0)
+                matched += min(v, w)
+                missing += max(0, v - w)
+            for k, w in tn.items():
+                if w > sn.get(k, 0) and k not in soft:
+                    missing += w - sn.get(k, 0)
+            c += NUMBER_MISS_COST * missing - NUMBER_REWARD * matched
         if sa and ta:
+            if len(ta) < len(sa):
+                sa, ta = ta, sa
             for k, v in sa.items():
-                if k in ta:
-                    c -= ANCHOR_REWARD[k[0]] * min(v, ta[k])
+                w = ta.get(k)
+                if w:
+                    c -= ANCHOR_REWARD[k[0]] * min(v, w)
         if self.mt_used:
             sim = self._mt_sim(tuple(range(i, i + di)), tuple(range(j, j + dj)))
             z = max(-2.0, min(3.0, (sim - self.mt_base) / self.mt_spread))
@@ -719,8 +744,9 @@ def machine_translation(engine, sentences: Sequence[str], lang: str, src_lang: s
         return None, "no machine translation: aligned by length, numbers, names and punctuation"
     try:
         engine.route(src_lang, lang)
-    except MissingModel as exc:
-        return None, f"no {src_lang}→{lang} model installed, aligned without machine translation ({exc.message.split('. ', 1)[-1]})"
+    except MissingModel:
+        return None, (f"no {src_lang}→{lang} model installed: aligned without machine translation "
+                      f"(to add it: {install_hint(src_lang, lang)})")
     done = engine.translate_sentences(list(sentences), src_lang, lang)
     texts = [t.text for t in done]
     sc = script_counts(" ".join(texts))

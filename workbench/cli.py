@@ -337,10 +337,11 @@ def cmd_app(args: argparse.Namespace) -> int:
     if not app.exists():
         raise UsageError("the Streamlit app is not part of this installation")
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
-           "--browser.gatherUsageStats", "false"]
+           "--server.address", args.address, "--browser.gatherUsageStats", "false"]
     if args.headless:
         cmd += ["--server.headless", "true"]
-    return subprocess.call(cmd)
+    # run from the project root so .streamlit/config.toml (upload limit, no tracebacks) applies
+    return subprocess.call(cmd, cwd=str(Path(__file__).resolve().parent.parent))
 
 
 # ---------------------------------------------------------------- parser
@@ -399,6 +400,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     a = sub.add_parser("app", help="start the Streamlit app")
     a.add_argument("--port", type=int, default=8501)
+    a.add_argument("--address", default="127.0.0.1", help="address to listen on (default: this machine only)")
     a.add_argument("--headless", action="store_true", help="do not open a browser")
     a.set_defaults(func=cmd_app)
     return parser

@@ -185,11 +185,11 @@ def check_language(text: str, name: str, expected: str | None) -> str:
     if expected:
         return expected
     if det.lang is None:
-        raise BadInput(f"{name}: has too few letters to tell its language; pass --from to say which")
+        raise BadInput(f"{name}: has too few letters to tell its language; set the source language (--from on the command line)")
     if det.lang != "en":
         raise BadInput(
             f"{name}: looks like {language_name(det.lang)} ({det.lang}), not English; "
-            f"pass --from {det.lang} if that is right and a model for it is installed"
+            f"if that is right, set the source language to {det.lang} (--from {det.lang} on the command line)"
         )
     return "en"
 

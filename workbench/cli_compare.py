@@ -1,0 +1,300 @@
+"""The comparison commands of `python -m workbench`: align, compare and check.
+
+    python -m workbench align SOURCE TRANSLATION --lang ko|zh [--unit paragraph|sentence] [--json] [--csv FILE] [--tmx FILE]
+    python -m workbench compare A B --lang ko|zh|en [--top N] [--json] [--csv FILE]
+    python -m workbench check SOURCE VERSION --lang ko|zh [--glossary FILE] [--reference FILE] [--round-trip] [--json] [--csv FILE]
+
+`register(subparsers)` adds them to the main parser (cli.build_parser). As in cli.py, handlers
+return exit codes and raise WorkbenchError subclasses for the user's mistakes (one line on
+stderr, exit 1 for bad input, 2 for usage); data goes to stdout, messages to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import BadInput, UsageError
+from .langid import detect_language, language_name, parse_lang
+
+TRANSLATION_LANGS = ("ko", "zh")
+
+
+def register(subparsers) -> None:
+    """Add `align`, `compare` and `check` to the subcommands of the main parser."""
+    a = subparsers.add_parser("align", help="align an existing Korean or Chinese translation to its English source")
+    a.add_argument("source", metavar="SOURCE", help="the English original")
+    a.add_argument("translation", metavar="TRANSLATION", help="the Korean or Chinese translation")
+    a.add_argument("--lang", required=True, help="language of the translation: ko or zh")
+    a.add_argument("--unit", default="paragraph",
+                   help="paragraph (default) or sentence; with sentence, both files have one sentence per line "
+                        "and blank lines between paragraphs, and links hold 0-based sentence indices")
+    a.add_argument("--glossary", metavar="FILE", help="CSV with en,ko,zh columns; its terms help the alignment")
+    a.add_argument("--json", action="store_true", help="print the links as JSON on stdout")
+    a.add_argument("--csv", metavar="FILE", help="write one row per link to this CSV file (UTF-8 with BOM)")
+    a.add_argument("--tmx", metavar="FILE", help="write the linked pairs as TMX 1.4 for CAT tools")
+    a.add_argument("--raw-csv", action="store_true", help="keep cells starting with = + - @ as they are")
+    a.add_argument("--no-mt", action="store_true", help="do not use an installed en→LANG model's machine translation")
+    a.set_defaults(func=cmd_align)
+
+    c = sub_compare = subparsers.add_parser("compare", help="diff two versions of a text in the same language")
+    c.add_argument("a", metavar="A", help="first version")
+    c.add_argument("b", metavar="B", help="second version")
+    c.add_argument("--lang", required=True, help="language of both versions: ko, zh or en")
+    c.add_argument("--top", type=int, metavar="N", help="show only the N most divergent paragraph pairs")
+    c.add_argument("--json", action="store_true", help="print the comparison as JSON on stdout")
+    c.add_argument("--csv", metavar="FILE", help="write one row per paragraph pair, most divergent first")
+    c.add_argument("--raw-csv", action="store_true", help="keep cells starting with = + - @ as they are")
+    sub_compare.set_defaults(func=cmd_compare)
+
+    k = subparsers.add_parser("check", help="check a translation against its English source: numbers, glossary, "
+                                            "script, omissions; chrF/BLEU against a reference; round trip")
+    k.add_argument("source", metavar="SOURCE", help="the English original")
+    k.add_argument("version", metavar="VERSION", help="the Korean or Chinese translation to check")
+    k.add_argument("--lang", required=True, help="language of the version: ko or zh")
+    k.add_argument("--glossary", metavar="FILE", help="CSV with en,ko,zh columns; each term missed is reported")
+    k.add_argument("--reference", metavar="FILE", help="a reference translation: chrF and BLEU per paragraph and overall")
+    k.add_argument("--round-trip", action="store_true",
+                   help="translate the version back to English (needs a ko→en / zh→en model) and flag drift")
+    k.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
+    k.add_argument("--csv", metavar="FILE", help="write one row per issue to this CSV file")
+    k.add_argument("--raw-csv", action="store_true", help="keep cells starting with = + - @ as they are")
+    k.add_argument("--no-mt", action="store_true", help="do not use installed models (no machine translation, no round trip)")
+    k.set_defaults(func=cmd_check)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _lang(value: str, allowed=TRANSLATION_LANGS) -> str:
+    code = parse_lang(value)
+    if code not in allowed:
+        raise UsageError(f"--lang {value}: use {' or '.join(allowed)}")
+    return code
+
+
+def _unit(value: str) -> str:
+    if value not in ("paragraph", "sentence"):
+        raise UsageError(f"--unit {value}: use paragraph or sentence")
+    return value
+
+
+def _expect_language(text: str, name: str, lang: str) -> None:
+    """BadInput unless `text` looks like `lang` (a swapped file or a wrong --lang)."""
+    det = detect_language(text)
+    if det.lang is None:
+        raise BadInput(f"{name}: has too few letters to tell its language")
+    if det.lang != lang:
+        hint = "the SOURCE must be the English original" if lang == "en" else "check --lang"
+        raise BadInput(f"{name}: looks like {language_name(det.lang)} ({det.lang}), not "
+                       f"{language_name(lang)} ({lang}); {hint}")
+
+
+def _read(path: str, lang: str):
+    from .documents import read_file
+
+    doc = read_file(path, lang)
+    _expect_language(doc.text, path, lang)
+    return doc
+
+
+def _read_sentences(path: str, lang: str) -> list[list[str]]:
+    from .align import read_sentence_file
+
+    paragraphs = read_sentence_file(path)
+    _expect_language("\n".join(s for p in paragraphs for s in p), path, lang)
+    return paragraphs
+
+
+def _engine(no_mt: bool):
+    if no_mt:
+        return None
+    from .cache import TranslationCache
+    from .engine import Engine
+
+    return Engine(cache=TranslationCache())
+
+
+def _glossary(path: str | None):
+    if not path:
+        return []
+    from .align import load_glossary
+
+    terms = load_glossary(path)
+    if not terms:
+        raise BadInput(f"{path}: the glossary has no terms")
+    return terms
+
+
+def _write(path: str, data: bytes, what: str) -> None:
+    from .export import write_atomic
+
+    try:
+        write_atomic(path, data)
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot be written ({exc.strerror or exc})") from None
+    print(f"wrote {path} ({what})", file=sys.stderr)
+
+
+def _short(text: str, width: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _span(idx) -> str:
+    from .align import _span as span
+
+    return span(idx) or "-"
+
+
+# ---------------------------------------------------------------- align
+
+
+def cmd_align(args: argparse.Namespace) -> int:
+    from .align import align_documents, align_sentences_in_paragraphs, machine_translation
+
+    lang = _lang(args.lang)
+    unit = _unit(args.unit)
+    glossary = _glossary(args.glossary)
+    engine = _engine(args.no_mt)
+    if unit == "sentence":
+        src = _read_sentences(args.source, "en")
+        tgt = _read_sentences(args.translation, lang)
+        mt, note = machine_translation(engine, [s for p in src for s in p], lang)
+        alignment = align_sentences_in_paragraphs(src, tgt, lang, "sentence", mt, note, glossary)
+    else:
+        alignment = align_documents(_read(args.source, "en"), _read(args.translation, lang), engine=engine,
+                                    unit="paragraph", glossary=glossary, lang=lang)
+    counts = ", ".join(f"{n}×{t}" for t, n in alignment.counts().items() if n)
+    print(f"aligned {len(alignment.source)} English and {len(alignment.target)} {language_name(lang)} "
+          f"{unit}s: {counts}", file=sys.stderr)
+    if alignment.note:
+        print(f"note: {alignment.note}", file=sys.stderr)
+    if args.csv:
+        _write(args.csv, alignment.csv_bytes(raw=args.raw_csv), f"{len(alignment.links)} links")
+    if args.tmx:
+        _write(args.tmx, alignment.to_tmx().encode("utf-8"), "TMX 1.4")
+    if args.json:
+        sys.stdout.write(alignment.to_json() + "\n")
+    elif not args.csv and not args.tmx:
+        print(f"{'#':>3}  {'type':4}  {'conf':>4}  {'en':>5}  {lang:>5}  text")
+        for k, link in enumerate(alignment.links, 1):
+            s, t = alignment.texts(link)
+            flag = " ?" if link.confidence < 0.5 else ""
+            print(f"{k:3}  {link.type:4}  {link.confidence:4.2f}  {_span(link.src):>5}  {_span(link.tgt):>5}  "
+                  f"{_short(s, 50) or '—'}  │  {_short(t, 40) or '—'}{flag}")
+    return 0
+
+
+# ---------------------------------------------------------------- compare
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from .compare import compare_documents, diff_to_text
+
+    lang = _lang(args.lang, ("ko", "zh", "en"))
+    if args.top is not None and args.top < 1:
+        raise UsageError("--top needs a number of 1 or more")
+    result = compare_documents(_read(args.a, lang), _read(args.b, lang), lang)
+    ranked = result.most_divergent()
+    changed = [d for d in ranked if d.similarity < 1.0 or d.type != "1-1"]
+    print(f"similarity {result.similarity:.3f}; {len(ranked)} paragraph pairs, {len(changed)} differ "
+          f"(most divergent first)", file=sys.stderr)
+    if args.csv:
+        _write(args.csv, result.to_csv(raw=args.raw_csv).encode("utf-8-sig"), f"{len(ranked)} pairs")
+    if args.json:
+        data = result.to_dict()
+        if args.top:
+            data["paragraphs"] = data["paragraphs"][: args.top]
+        import json
+
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    elif not args.csv:
+        shown = changed[: args.top] if args.top else changed
+        for d in shown:
+            c = d.counts
+            print(f"A ¶{_span(d.link.src)} ↔ B ¶{_span(d.link.tgt)}  {d.type}  similarity {d.similarity:.3f}  "
+                  f"({c['replace']} substitutions, {c['insert']} insertions, {c['delete']} deletions)")
+            print("  " + diff_to_text(d.ops))
+            print()
+        if not changed:
+            print("the two versions have the same wording")
+    return 0
+
+
+# ---------------------------------------------------------------- check
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .compare import check_documents
+
+    lang = _lang(args.lang)
+    glossary = _glossary(args.glossary)
+    source = _read(args.source, "en")
+    version = _read(args.version, lang)
+    reference = _read(args.reference, lang) if args.reference else None
+    engine = _engine(args.no_mt)
+    report = check_documents(source, version, glossary, reference, engine, with_round_trip=args.round_trip, lang=lang)
+    for note in report.notes:
+        if note.startswith("round trip"):
+            print(f"warning: {note}", file=sys.stderr)
+        elif args.round_trip or not note.startswith("no machine translation"):
+            print(f"note: {note}", file=sys.stderr)
+    c = report.counts()
+    summary = f"{c['error']} errors, {c['warning']} warnings, {c['note']} notes in {len(report.rows)} links"
+    if report.document_metrics:
+        m = report.document_metrics
+        summary += f"; against the reference: chrF {m['chrf']:.1f}, BLEU {m['bleu']:.1f}"
+    print(summary, file=sys.stderr)
+    if args.csv:
+        _write(args.csv, report.to_csv(raw=args.raw_csv).encode("utf-8-sig"), f"{len(report.issues)} issues")
+    if args.json:
+        sys.stdout.write(report.to_json() + "\n")
+    elif not args.csv:
+        for row, issue in report.issues:
+            print(f"en ¶{_span(row.link.src):>5} → {lang} ¶{_span(row.link.tgt):<5} {issue.severity:7} "
+                  f"{issue.kind:8} {issue.message}")
+        if report.document_metrics:
+            for row in report.rows:
+                if row.metrics:
+                    print(f"en ¶{_span(row.link.src):>5} → {lang} ¶{_span(row.link.tgt):<5} chrF {row.metrics['chrf']:5.1f}  "
+                          f"BLEU {row.metrics['bleu']:5.1f}")
+        for row in report.rows:
+            if row.round_trip:
+                mark = "  DRIFT?" if row.round_trip.drift else ""
+                print(f"en ¶{_span(row.link.src):>5} → {lang} ¶{_span(row.link.tgt):<5} round trip chrF "
+                      f"{row.round_trip.chrf:5.1f}{mark}  {_short(row.round_trip.back, 60)}")
+    return 0
+
+
+# ---------------------------------------------------------------- standalone entry point
+
+
+def _subparsers_action(parser: argparse.ArgumentParser):
+    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+
+
+def main(argv=None) -> int:
+    """`python -m workbench.cli_compare ...`: the main CLI with these commands added, for use
+    before (or without) the hook in cli.build_parser; same error handling and exit codes."""
+    from . import cli
+
+    original = cli.build_parser
+
+    def build_parser() -> argparse.ArgumentParser:
+        parser = original()
+        sub = _subparsers_action(parser)
+        if "align" not in sub.choices:
+            register(sub)
+        return parser
+
+    cli.build_parser = build_parser
+    try:
+        return cli.main(argv)
+    finally:
+        cli.build_parser = original
+
+
+if __name__ == "__main__":
+    sys.exit(main())
