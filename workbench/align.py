@@ -464,7 +464,7 @@ class _Scorer:
         # per unit: (length, sentences, numbers, soft numbers, anchors), as plain dicts and sets
         self.src_feat = [(self.ls[k], self.ns[k], dict(sn[k][0]), sn[k][1], dict(self.sa[k])) for k in range(len(source))]
         self.tgt_feat = [(self.lt[k], self.nt[k], dict(tn[k][0]), tn[k][1], dict(self.ta[k])) for k in range(len(target))]
-        self._pairs: dict[tuple[int, int], tuple] = {}
+        self._pairs: dict[tuple[bool, int], tuple] = {}
         self.mt = list(mt) if mt is not None else None
         self.mt_base = 0.0
         self.mt_spread = 0.0
@@ -486,7 +486,7 @@ class _Scorer:
         if v is None:
             from rapidfuzz import fuzz
 
-            sep = "" if self.lang in ("zh", "ja") else " "
+            sep = "" if self.lang in ("zh", "zt", "ja") else " "
             v = fuzz.ratio(sep.join(self.mt[i] for i in si), sep.join(self.target[j] for j in tj))
             self._mt_cache[key] = v
         return v
@@ -495,7 +495,7 @@ class _Scorer:
         """Features of units k (d=1) or k and k+1 together (d=2)."""
         if d == 1:
             return feats[k]
-        key = (id(feats), k)
+        key = (feats is self.src_feat, k)
         got = self._pairs.get(key)
         if got is None:
             a, b = feats[k], feats[k + 1]
@@ -607,21 +607,42 @@ def align_texts(source: Sequence[str], target: Sequence[str], lang: str, mt: Seq
 
 def _align(source: Sequence[str], target: Sequence[str], lang: str, mt: Sequence[str] | None = None, *,
            glossary: Sequence[GlossaryTerm] = (), ratio: float | None = None, src_lang: str = "en",
-           same_language: bool = False, calibration: tuple[float, float] | None = None) -> tuple[list[Link], bool]:
+           same_language: bool = False, calibration: tuple[float, float] | None = None,
+           info: dict | None = None) -> tuple[list[Link], bool]:
+    """The aligner; returns the links and whether machine translation was used. `info`, when
+    given, receives the length ratio used ("ratio")."""
     n, m = len(source), len(target)
     if mt is not None and len(mt) != n:
         raise ValueError(f"mt has {len(mt)} units for {n} source units")
     if n == 0 or m == 0:
         return [make_link((i,), ()) for i in range(n)] + [make_link((), (j,)) for j in range(m)], False
     model = SAME_LANGUAGE_MODEL if same_language else LENGTH_MODEL.get(lang, DEFAULT_MODEL)
+    estimated = ratio is None
     if ratio is None:
-        ratio = estimate_ratio(source, target, lang, same_language)
+        ratio = estimate_ratio(source, target, lang, same_language, src_lang)
     scorer = _Scorer(source, target, lang, src_lang if not same_language else lang, mt, ratio, model[1], glossary,
                      calibration)
-    band = _band(n, m)
+    links = _dp(scorer, n, m)
+    if estimated:
+        # Re-estimate the ratio from the confident 1-1 links only: added or dropped paragraphs bias
+        # the whole-document ratio. Align again if it moved.
+        pairs = [(l.src[0], l.tgt[0]) for l in links if l.type == "1-1" and l.confidence >= 0.5]
+        if len(pairs) >= 3:
+            ls = sum(scorer.ls[i] for i, _ in pairs)
+            lt = sum(scorer.lt[j] for _, j in pairs)
+            if ls > 0 and lt > 0 and model[0] / 2.5 <= lt / ls <= model[0] * 2.5:
+                better = math.exp(0.8 * math.log(lt / ls) + 0.2 * math.log(model[0]))
+                if abs(better / ratio - 1) > 0.02:
+                    ratio = scorer.ratio = better
+                    links = _dp(scorer, n, m)
+    if info is not None:
+        info["ratio"] = ratio
+    return links, scorer.mt_used
 
-    def inside(i: int, j: int) -> bool:
-        return 0 <= i <= n and band[i][0] <= j <= band[i][1]
+
+def _dp(scorer: _Scorer, n: int, m: int) -> list[Link]:
+    """Viterbi path and forward-backward posteriors over the link lattice."""
+    band = _band(n, m)
 
     costs: dict[tuple[int, int, int, int], float] = {}
     fwd: dict[tuple[int, int], float] = {(0, 0): 0.0}
@@ -670,7 +691,7 @@ def _align(source: Sequence[str], target: Sequence[str], lang: str, mt: Sequence
     for i, j, di, dj in path:
         post = math.exp(min(0.0, fwd[(i, j)] - costs[(i, j, di, dj)] + bwd[(i + di, j + dj)] - z))
         links.append(make_link(range(i, i + di), range(j, j + dj), round(post, 4)))
-    return links, scorer.mt_used
+    return links
 
 
 # ---------------------------------------------------------------- documents
@@ -693,7 +714,7 @@ class Alignment:
     def pairs(self) -> list[list[list[int]]]:
         return [link.pair() for link in self.links]
 
-    def texts(self, link: Link, sep: str | None = None) -> tuple[str, str]:
+    def texts(self, link: Link) -> tuple[str, str]:
         """The joined source and target text of one link."""
         from .engine import join_sentences
 
@@ -840,8 +861,9 @@ def align_sentences_in_paragraphs(src_sents: Sequence[Sequence[str]], tgt_sents:
         for ss in src_sents:
             mt_paras.append(join_sentences(mt_sents[k:k + len(ss)], lang))
             k += len(ss)
-    ratio = estimate_ratio(src_paras, tgt_paras, lang)
-    plinks, mt_used = _align(src_paras, tgt_paras, lang, mt_paras, glossary=glossary, ratio=ratio, src_lang=src_lang)
+    info: dict = {}
+    plinks, mt_used = _align(src_paras, tgt_paras, lang, mt_paras, glossary=glossary, src_lang=src_lang, info=info)
+    ratio = info["ratio"]
     if mt_sents is not None and not mt_used:
         note = "machine translation did not separate the paragraphs; aligned without it"
     if unit == "paragraph":
@@ -891,6 +913,14 @@ def read_sentence_file(path: str | Path) -> list[list[str]]:
     if not paragraphs:
         raise BadInput(f"{path}: has no sentences")
     return paragraphs
+
+
+def glossary_from_bytes(data: bytes, name: str = "glossary.csv") -> list[GlossaryTerm]:
+    """A glossary from an uploaded file's bytes (UTF-8 with or without BOM, or another encoding)."""
+    from .documents import decode_bytes
+
+    text, _ = decode_bytes(data, name)
+    return parse_glossary(text, name)
 
 
 def load_glossary(path: str | Path) -> list[GlossaryTerm]:

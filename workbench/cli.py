@@ -403,6 +403,10 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--address", default="127.0.0.1", help="address to listen on (default: this machine only)")
     a.add_argument("--headless", action="store_true", help="do not open a browser")
     a.set_defaults(func=cmd_app)
+
+    from .cli_compare import register as register_compare
+
+    register_compare(sub)  # align, compare, check
     return parser
 
 

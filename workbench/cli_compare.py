@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from .errors import BadInput, UsageError
 from .langid import detect_language, language_name, parse_lang
@@ -38,7 +37,7 @@ def register(subparsers) -> None:
     a.add_argument("--no-mt", action="store_true", help="do not use an installed en→LANG model's machine translation")
     a.set_defaults(func=cmd_align)
 
-    c = sub_compare = subparsers.add_parser("compare", help="diff two versions of a text in the same language")
+    c = subparsers.add_parser("compare", help="diff two versions of a text in the same language")
     c.add_argument("a", metavar="A", help="first version")
     c.add_argument("b", metavar="B", help="second version")
     c.add_argument("--lang", required=True, help="language of both versions: ko, zh or en")
@@ -46,7 +45,7 @@ def register(subparsers) -> None:
     c.add_argument("--json", action="store_true", help="print the comparison as JSON on stdout")
     c.add_argument("--csv", metavar="FILE", help="write one row per paragraph pair, most divergent first")
     c.add_argument("--raw-csv", action="store_true", help="keep cells starting with = + - @ as they are")
-    sub_compare.set_defaults(func=cmd_compare)
+    c.set_defaults(func=cmd_compare)
 
     k = subparsers.add_parser("check", help="check a translation against its English source: numbers, glossary, "
                                             "script, omissions; chrF/BLEU against a reference; round trip")
@@ -237,10 +236,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     engine = _engine(args.no_mt)
     report = check_documents(source, version, glossary, reference, engine, with_round_trip=args.round_trip, lang=lang)
     for note in report.notes:
-        if note.startswith("round trip"):
-            print(f"warning: {note}", file=sys.stderr)
-        elif args.round_trip or not note.startswith("no machine translation"):
-            print(f"note: {note}", file=sys.stderr)
+        print(f"{'warning' if note.startswith('round trip') else 'note'}: {note}", file=sys.stderr)
     c = report.counts()
     summary = f"{c['error']} errors, {c['warning']} warnings, {c['note']} notes in {len(report.rows)} links"
     if report.document_metrics:

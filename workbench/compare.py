@@ -239,10 +239,10 @@ def most_divergent(diffs: Iterable[ParagraphDiff], top: int | None = None) -> li
 
 
 def pair_versions(a: Sequence[str], b: Sequence[str], lang: str) -> list[Link]:
-    """Pair the paragraphs of two versions in the same language: one to one when the counts
-    match and each pair is at least loosely similar, else by the aligner (same-language mode,
-    with version A standing in as the "machine translation" of itself)."""
-    if len(a) == len(b) and all(similarity(x, y, lang) >= 0.2 for x, y in zip(a, b)):
+    """Pair the paragraphs of two versions in the same language with the aligner (same-language
+    mode: length ratio 1, and version A standing in as the "machine translation", so wording
+    similarity leads). Identical paragraph lists pair one to one."""
+    if list(a) == list(b):
         return [make_link((i,), (i,)) for i in range(len(a))]
     links, _ = _align(a, b, lang, mt=a, src_lang=lang, same_language=True)
     return links
@@ -280,14 +280,23 @@ class Issue:
         return {"kind": self.kind, "severity": self.severity, "message": self.message}
 
 
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
 def _describe(key: str) -> str:
     kind, _, value = key.partition(":")
     if kind == "d":
         m, d = value.split("-")
         return f"date {int(m)}/{int(d)}"
-    return {"m": f"month {value.lstrip('0')}", "wd": "weekday " + ["Monday", "Tuesday", "Wednesday", "Thursday",
-                                                                   "Friday", "Saturday", "Sunday"][int(value) - 1],
-            "t": f"time {value}", "day": f"day {value}"}.get(kind, value)
+    if kind == "m":
+        return f"month {int(value)}"
+    if kind == "wd":
+        return _WEEKDAYS[int(value) - 1]
+    if kind == "t":
+        return f"time {value}"
+    if kind == "day":
+        return f"day {value}"
+    return value
 
 
 def check_numbers(en: str, version: str, lang: str) -> list[Issue]:
