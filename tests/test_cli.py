@@ -1,8 +1,6 @@
 """The CLI end to end, as a user runs it, on the tiny real Argos packages."""
 
-import io
 import json
-import shutil
 
 import pandas as pd
 import pytest

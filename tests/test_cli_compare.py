@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -21,26 +20,8 @@ KO = SAMPLES / f"{STEM}.ko.txt"
 ZH = SAMPLES / f"{STEM}.zh.txt"
 
 
-def _hooked() -> bool:
-    from workbench.cli import build_parser
-    from workbench.cli_compare import _subparsers_action
-
-    return "align" in _subparsers_action(build_parser()).choices
-
-
-HOOKED = _hooked()
-
-
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    """`python -m workbench ARGS` once cli.py registers these commands; until then the same CLI
-    through `python -m workbench.cli_compare` (cli.main with the commands added)."""
-    if HOOKED:
-        return run_cli(*args, env=env)
-    import os
-
-    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "workbench.cli_compare", *args], capture_output=True,
-                          env=full_env, cwd=ROOT, timeout=300)
+    return run_cli(*args, env=env)
 
 
 def err(p: subprocess.CompletedProcess) -> list[str]:
@@ -48,8 +29,6 @@ def err(p: subprocess.CompletedProcess) -> list[str]:
 
 
 def test_commands_are_registered_in_the_main_cli():
-    if not HOOKED:
-        pytest.skip("cli.build_parser does not call cli_compare.register(sub) yet (the lead adds the hook)")
     p = run_cli("align", "--help")
     assert p.returncode == 0 and b"--unit" in p.stdout
 

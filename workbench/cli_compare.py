@@ -262,35 +262,3 @@ def cmd_check(args: argparse.Namespace) -> int:
                 print(f"en ¶{_span(row.link.src):>5} → {lang} ¶{_span(row.link.tgt):<5} round trip chrF "
                       f"{row.round_trip.chrf:5.1f}{mark}  {_short(row.round_trip.back, 60)}")
     return 0
-
-
-# ---------------------------------------------------------------- standalone entry point
-
-
-def _subparsers_action(parser: argparse.ArgumentParser):
-    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-
-
-def main(argv=None) -> int:
-    """`python -m workbench.cli_compare ...`: the main CLI with these commands added, for use
-    before (or without) the hook in cli.build_parser; same error handling and exit codes."""
-    from . import cli
-
-    original = cli.build_parser
-
-    def build_parser() -> argparse.ArgumentParser:
-        parser = original()
-        sub = _subparsers_action(parser)
-        if "align" not in sub.choices:
-            register(sub)
-        return parser
-
-    cli.build_parser = build_parser
-    try:
-        return cli.main(argv)
-    finally:
-        cli.build_parser = original
-
-
-if __name__ == "__main__":
-    sys.exit(main())
