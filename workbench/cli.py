@@ -56,6 +56,18 @@ def progress_bar(enabled: bool = True) -> Iterator:
         yield bar
 
 
+def download_progress(bar):
+    """A models.ProgressFn that shows one bar per downloaded package."""
+    tasks: dict[str, int] = {}
+
+    def on_progress(label: str, done: int, total: int | None) -> None:
+        if label not in tasks:
+            tasks[label] = bar.add_task(f"download {label}", total=total)
+        bar.update(tasks[label], completed=done, total=total)
+
+    return on_progress
+
+
 # ---------------------------------------------------------------- inputs
 
 
@@ -264,14 +276,7 @@ def cmd_models_install(args: argparse.Namespace) -> int:
         raise BadInput(f"{missing[0]}: no such file")
     pairs = pairs_for(things)
     with progress_bar() as bar:
-        tasks: dict[str, int] = {}
-
-        def on_progress(label: str, done: int, total: int | None) -> None:
-            if label not in tasks:
-                tasks[label] = bar.add_task(f"download {label}", total=total)
-            bar.update(tasks[label], completed=done, total=total)
-
-        installed = install_from_index(pairs, on_progress, force=args.force)
+        installed = install_from_index(pairs, download_progress(bar), force=args.force)
     for pkg in installed:
         print(f"installed {pkg.pair} {pkg.version} into {pkg.path}")
     if not installed:
@@ -312,14 +317,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
     if missing and not args.offline:
         try:
             with progress_bar() as bar:
-                tasks: dict[str, int] = {}
-
-                def on_progress(label: str, done: int, total: int | None) -> None:
-                    if label not in tasks:
-                        tasks[label] = bar.add_task(f"download {label}", total=total)
-                    bar.update(tasks[label], completed=done, total=total)
-
-                install_from_index(missing, on_progress)
+                install_from_index(missing, download_progress(bar))
         except OfflineError as exc:
             print(f"note: {exc}", file=sys.stderr)
         except WorkbenchError as exc:
