@@ -245,9 +245,9 @@ def cmd_models_list(args: argparse.Namespace) -> int:
     have = {(p.from_code, p.to_code) for p in good}
     for t in DEFAULT_TARGETS:
         if ("en", t) not in have:
-            from .errors import install_hint
+            from .errors import install_hint, offline_hint
 
-            print(f"missing  en→{t}: {install_hint('en', t)}")
+            print(f"missing  en→{t}: {install_hint('en', t)}   ({offline_hint('en', t)})")
     return 0
 
 

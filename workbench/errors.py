@@ -39,12 +39,13 @@ class OfflineError(WorkbenchError):
 
 
 def install_hint(from_code: str, to_code: str) -> str:
-    """The one command that installs the package for a pair, online or offline."""
-    return (
-        f"python -m workbench models install {from_code} {to_code}   "
-        f"(offline: put translate-{from_code}_{to_code}-*.argosmodel into models/ and run "
-        f"python -m workbench models install models/)"
-    )
+    """The one command that installs the package for a pair from the Argos index."""
+    return f"python -m workbench models install {from_code} {to_code}"
+
+
+def offline_hint(from_code: str, to_code: str) -> str:
+    return (f"offline: copy translate-{from_code}_{to_code}-*.argosmodel into models/ and run "
+            f"python -m workbench models install models/")
 
 
 class MissingModel(WorkbenchError):
@@ -56,5 +57,5 @@ class MissingModel(WorkbenchError):
         extra = f" ({detail})" if detail else ""
         super().__init__(
             f"No translation model installed for {from_code}→{to_code}{extra}. "
-            f"Install it with: {install_hint(from_code, to_code)}"
+            f"Install it with: {install_hint(from_code, to_code)} ({offline_hint(from_code, to_code)})"
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -47,3 +48,103 @@ def download_stem(name: str) -> str:
         stem = stem[:-3]
     stem = re.sub(r"[^\w.-]+", "-", stem, flags=re.UNICODE).strip("-.")
     return stem or "parallax"
+
+
+def one_line(exc: BaseException) -> str:
+    """An unexpected exception as one line for the page (never a traceback)."""
+    text = " ".join(str(exc).split())
+    return f"Unexpected error ({exc.__class__.__name__}{': ' + text[:300] if text else ''})."
+
+
+# ---------------------------------------------------------------- the Compare view's inputs
+
+COMPARE_LANGS = ("ko", "zh")
+VARIANT_ORDER = ("mixed", "merged", "split", "dropped", "added")
+
+
+@dataclass(frozen=True)
+class Demo:
+    """A translation in samples/ to try the Compare view with: a team reference or a variant."""
+
+    path: Path
+    lang: str
+    variant: str  # "reference" or merged | split | dropped | added | mixed
+    english: Path  # the English sample it translates
+    description: str = ""
+
+    @property
+    def value(self) -> str:
+        """The stable id shown in the picker: the path under samples/."""
+        return self.path.relative_to(self.english.parent).as_posix()
+
+    @property
+    def label(self) -> str:
+        from workbench.langid import language_name
+
+        if self.variant == "reference":
+            return f"{language_name(self.lang)} · team reference translation"
+        return f"{language_name(self.lang)} · {self.variant}" + (f": {self.description}" if self.description else "")
+
+
+def compare_demos(folder: Path = SAMPLES_DIR) -> list[Demo]:
+    """For each English sample `X.en.txt`: the team references `X.ko.txt` / `X.zh.txt` and the
+    variants `variants/X.<lang>.<variant>.txt` (description from the `.gold.json` beside them).
+    Korean first; per language the mixed variant first (it shows every link type), the reference last."""
+    demos: list[Demo] = []
+    for en in sample_files(folder):
+        stem = en.name[: -len(".en" + en.suffix)]
+        for lang in COMPARE_LANGS:
+            for variant in VARIANT_ORDER:
+                path = folder / "variants" / f"{stem}.{lang}.{variant}{en.suffix}"
+                if path.is_file():
+                    demos.append(Demo(path, lang, variant, en, _gold_description(path)))
+            ref = folder / f"{stem}.{lang}{en.suffix}"
+            if ref.is_file():
+                demos.append(Demo(ref, lang, "reference", en))
+    return demos
+
+
+def _gold_description(path: Path) -> str:
+    gold = path.with_name(path.stem + ".gold.json")
+    try:
+        return str(json.loads(gold.read_text(encoding="utf-8")).get("description", ""))
+    except (OSError, ValueError, AttributeError):
+        return ""
+
+
+def team_reference(source_name: str, lang: str, folder: Path = SAMPLES_DIR) -> Path | None:
+    """samples/X.<lang>.txt when the English article is the sample X.en.txt, else None."""
+    name = Path(source_name).name
+    for en in sample_files(folder):
+        if en.name == name:
+            ref = folder / f"{name[: -len('.en' + en.suffix)]}.{lang}{en.suffix}"
+            return ref if ref.is_file() else None
+    return None
+
+
+def version_language(detected: str | None, choice: str | None) -> tuple[str | None, str | None]:
+    """(language to check the translation as, or None; message for the page, or None).
+
+    `detected` is langid's guess for the pasted or uploaded translation, `choice` the user's pick
+    (None: take the detected one). English, or any language other than Korean and Chinese, is
+    refused whatever the pick: a swapped box is the usual cause. A pick that disagrees with a
+    detected Korean/Chinese is followed, with a warning."""
+    from workbench.langid import language_name
+
+    if detected is None:
+        return None, "The translation has too few letters to tell its language."
+    if detected not in COMPARE_LANGS:
+        hint = (" The English article goes in the box above; paste its Korean or Chinese translation here."
+                if detected == "en" else "")
+        return None, (f"The translation looks like {language_name(detected)} ({detected}), not Korean or Chinese."
+                      + hint)
+    if choice is None or choice == detected:
+        return detected, None
+    return choice, (f"The translation looks like {language_name(detected)}, not {language_name(choice)}; "
+                    f"it is checked as {language_name(choice)} as chosen.")
+
+
+def content_key(*parts) -> str:
+    """A hash of everything a comparison depends on (texts, options, installed packages)."""
+    payload = json.dumps(parts, ensure_ascii=False, default=repr, sort_keys=True)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
