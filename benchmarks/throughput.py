@@ -350,6 +350,7 @@ def measure_engine(state: dict, text: str, cache_path: str | Path | None) -> dic
     try:
         engine = Engine(cache, base.options, base.threads)
         doc = parse_document(text)
+        parse_s = time.perf_counter() - t0  # the cache's setup, paragraphs, sentences, language check
         first = None
         result = None
         chunks = 0
@@ -363,7 +364,7 @@ def measure_engine(state: dict, text: str, cache_path: str | Path | None) -> dic
             cache.close()
     (aligned,) = result
     flat = [t for para in aligned.translations[TO_CODE] for t in para]
-    return {"seconds": seconds, "cpu_seconds": cpu, "first_chunk_s": first, "chunks": chunks,
+    return {"seconds": seconds, "cpu_seconds": cpu, "first_chunk_s": first, "chunks": chunks, "parse_s": parse_s,
             "sentences": len(doc.sentences), "translated": len(flat),
             "cached": sum(1 for t in flat if t.cached),
             "target_tokens": sum((t.tokens or 1) - 1 for t in flat if not t.cached) or None,
@@ -644,6 +645,7 @@ def summarize(results: dict) -> dict:
                 "tokens_per_s": tokens / sec if tokens and sec else None,
                 "ms_per_sentence": 1000 * sec / n if n else None,
                 "first_chunk_s": _median([t.get("first_chunk_s") for t in ts]),
+                "parse_s": _median([t.get("parse_s") for t in ts]),
                 "peak_rss_mib": max(t["peak_rss_kb"] for t in ts) / 1024,
                 "cached": _median([t.get("cached") for t in ts]),
             }
@@ -745,7 +747,7 @@ def format_report(results: dict, summary: dict) -> str:
                  f"a skipped above {cfg['argos_max_paragraphs']} paragraphs; medians shown; paths alternate a,b,c,d per repeat")
     lines.append("")
     head = (f"{'input':<7}{'paras':>6}{'sents':>6}{'tgt tok':>8}  {'path':<10}{'runs':>4}{'median s':>10}"
-            f"{'cpu s':>8}{'sent/s':>8}{'tok/s':>8}{'ms/sent':>9}{'1st chunk':>10}{'peak MiB':>9}")
+            f"{'cpu s':>8}{'sent/s':>8}{'tok/s':>8}{'ms/sent':>9}{'1st chunk':>10}{'parse s':>8}{'peak MiB':>9}")
     lines.append(head)
     lines.append("-" * len(head))
     for size, row in summary["rows"].items():
@@ -761,7 +763,8 @@ def format_report(results: dict, summary: dict) -> str:
             lines.append(f"{lead}  {PATH_LABELS[path]:<10}{p['runs']:>4}{_fmt(p['seconds'], '.2f', 10)}"
                          f"{_fmt(p['cpu_seconds'], '.1f', 8)}{_fmt(p['sentences_per_s'], '.2f', 8)}"
                          f"{_fmt(p['tokens_per_s'], '.0f', 8)}{_fmt(p['ms_per_sentence'], '.1f', 9)}"
-                         f"{_fmt(p['first_chunk_s'], '.2f', 10)}{_fmt(p['peak_rss_mib'], '.0f', 9)}")
+                         f"{_fmt(p['first_chunk_s'], '.2f', 10)}{_fmt(p['parse_s'], '.2f', 8)}"
+                         f"{_fmt(p['peak_rss_mib'], '.0f', 9)}")
         r = row["ratios"]
         checks = ", ".join(f"{k} {'same' if v else 'DIFFERENT'}" for k, v in row["checks"].items())
         lines.append(" " * 27 + f"  a/b {_fmt(r.get('a/b'), '.2f', 5)}x   b/c {_fmt(r.get('b/c'), '.2f', 5)}x   "

@@ -139,3 +139,34 @@ def test_translate_in_browser(chromium, server):
             print(f"\nclick to aligned view: {seconds:.2f} s (first translated row after {first:.2f} s)")
         finally:
             browser.close()
+
+
+def test_compare_in_browser(chromium, server):
+    """The Compare view with the default demo: the alignment table with its marks, drawn by the
+    real page; leaves test-artifacts/app-compare.png."""
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS, timeout=60_000)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 2400})
+            page.set_default_timeout(20_000)
+            page.goto(server, wait_until="domcontentloaded")
+            page.wait_for_selector(".pl-aligned tr.pl-row", timeout=SERVER_START_S * 1000)
+            page.locator('[data-testid="stButtonGroup"] button', has_text="Compare").click()
+            table = page.locator(".pc-align")
+            page.wait_for_selector(".pc-align tr.pc-row", timeout=TRANSLATE_S * 1000)
+            types = {page.get_attribute(f'.pc-align tr.pc-row >> nth={i}', "data-type")
+                     for i in range(table.locator("tr.pc-row").count())}
+            assert {"2-1", "1-2", "1-0", "0-1"} <= types  # the mixed demo shows every kind of link
+            # omitted rows are tinted: the page's CSS survived sanitising
+            omitted = table.locator('tr.pc-row[data-type="1-0"]').first
+            assert omitted.evaluate("el => getComputedStyle(el).backgroundColor") not in ("rgba(0, 0, 0, 0)", "transparent")
+            page.wait_for_selector('[data-testid="stDownloadButton"]')
+            assert page.locator('[data-testid="stException"]').count() == 0
+            page.mouse.move(0, 0)
+            page.wait_for_timeout(300)
+            page.screenshot(path=str(ARTIFACTS / "app-compare.png"), full_page=True)
+        finally:
+            browser.close()

@@ -17,7 +17,7 @@ import html
 from typing import Sequence
 
 from workbench.align import Alignment, Link
-from workbench.app.render import FONT_STACK, _KO_FONTS, _ZH_FONTS, paginate
+from workbench.app.render import _KO_FONTS, _ZH_FONTS, FONT_STACK, paginate
 from workbench.compare import DIFF_CSS, CheckReport, CheckRow, ParagraphDiff
 from workbench.langid import language_name
 
@@ -39,14 +39,15 @@ CSS = f"""
 .pc-view .pc-link {{ width: 6.6rem; font-size: .8rem; font-variant-numeric: tabular-nums; }}
 .pc-view .pc-score {{ width: 5.4rem; font-size: .8rem; font-variant-numeric: tabular-nums; }}
 .pc-view .pc-sev {{ width: 5.6rem; }}
+.pc-view .pc-where {{ width: 7.5rem; color: rgba(128,128,128,.95); font-size: .78rem; font-variant-numeric: tabular-nums; }}
 .pc-view .pc-kind {{ width: 5.6rem; font-size: .85rem; }}
 .pc-view .pc-sim {{ width: 7.4rem; font-size: .8rem; font-variant-numeric: tabular-nums; }}
 .pc-view small {{ display: block; color: rgba(128,128,128,.95); font-size: .72rem; }}
 .pc-badge {{ display: inline-block; padding: 0 .4rem; border-radius: .6rem; font-size: .75rem; font-weight: 600;
   background: rgba(128,128,128,.16); white-space: nowrap; }}
-.pc-t-2-1 .pc-badge, .pc-t-1-2 .pc-badge {{ background: rgba(60,120,230,.16); color: rgb(30,80,180); }}
-.pc-t-1-0 .pc-badge {{ background: rgba(220,50,50,.16); color: rgb(170,20,20); }}
-.pc-t-0-1 .pc-badge {{ background: rgba(20,150,80,.16); color: rgb(10,110,60); }}
+.pc-b-2-1, .pc-b-1-2 {{ background: rgba(60,120,230,.16); color: rgb(30,80,180); }}
+.pc-b-1-0 {{ background: rgba(220,50,50,.16); color: rgb(170,20,20); }}
+.pc-b-0-1 {{ background: rgba(20,150,80,.16); color: rgb(10,110,60); }}
 .pc-conf {{ display: block; margin-top: .15rem; }}
 .pc-conf i {{ display: block; height: .22rem; border-radius: .11rem; background: rgba(40,160,90,.7); margin-top: .1rem; }}
 .pc-low .pc-conf {{ color: rgb(190,95,0); font-weight: 600; }}
@@ -83,7 +84,8 @@ def _span(idx: Sequence[int], mark: str = "¶") -> str:
 
 def _badge(link_type: str) -> str:
     label = TYPE_LABELS.get(link_type, "")
-    return f'<span class="pc-badge">{html.escape(link_type)}{" " + label if label else ""}</span>'
+    return (f'<span class="pc-badge pc-b-{html.escape(link_type)}">{html.escape(link_type)}'
+            f'{" " + label if label else ""}</span>')
 
 
 def is_low(link: Link) -> bool:
@@ -116,12 +118,12 @@ def _scores(row: CheckRow | None, metrics: bool, round_trip: bool) -> str:
 
 
 def legend_html() -> str:
-    return ('<div class="pc-view"><p class="pc-legend">'
+    """What the marks of the alignment table mean (drawn above it)."""
+    return ('<p class="pc-legend">'
             f'{_badge("2-1")} two English paragraphs in one · {_badge("1-2")} one in two · '
-            f'<span class="pc-t-1-0">{_badge("1-0")}</span> no counterpart in the translation · '
-            f'<span class="pc-t-0-1">{_badge("0-1")}</span> not in the English · '
+            f'{_badge("1-0")} no counterpart in the translation · {_badge("0-1")} not in the English · '
             f'<span class="pc-low"><span class="pc-conf" style="display:inline">confidence &lt; {LOW_CONFIDENCE}</span></span>'
-            ' low confidence, wavy underline: check this link by eye</p></div>')
+            ' low confidence, wavy underline: check this link by eye</p>')
 
 
 def alignment_html(alignment: Alignment, report: CheckReport | None = None, page: int = 1,
@@ -163,7 +165,7 @@ def alignment_html(alignment: Alignment, report: CheckReport | None = None, page
     attrs = (f'data-rows="{pg.end - pg.start}" data-total-rows="{len(links)}" data-page="{pg.number}" '
              f'data-pages="{pg.pages}" data-lang="{html.escape(lang)}" data-unit="{alignment.unit}" '
              f'data-counts="{counts}"')
-    return (f'<div class="pc-view pc-align" {attrs}><style>{CSS}</style>'
+    return (f'<div class="pc-view pc-align" {attrs}><style>{CSS}</style>{legend_html()}'
             f'<table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>')
 
 
@@ -225,12 +227,12 @@ def issues_html(report: CheckReport, page: int = 1, page_size: int = PAGE_SIZE) 
         excerpt = text if len(text) <= 140 else text[:139] + "…"
         body.append(f'<tr class="pc-issue pc-i-{html.escape(issue.severity)}" data-kind="{html.escape(issue.kind)}" '
                     f'data-severity="{html.escape(issue.severity)}">'
-                    f'<td class="pc-num">{_span(row.link.src)} → {_span(row.link.tgt)}</td>'
+                    f'<td class="pc-where">{_span(row.link.src)} → {_span(row.link.tgt)}</td>'
                     f'<td class="pc-sev"><span class="pc-flag pc-{html.escape(issue.severity)}">'
                     f'{html.escape(issue.severity)}</span></td>'
                     f'<td class="pc-kind">{html.escape(issue.kind)}</td>'
                     f'<td>{html.escape(issue.message)}<small lang="{html.escape(tl)}">{html.escape(excerpt)}</small></td></tr>')
-    head = ('<th class="pc-num">English → version</th><th class="pc-sev">severity</th><th class="pc-kind">check</th>'
+    head = ('<th class="pc-where">English → version</th><th class="pc-sev">severity</th><th class="pc-kind">check</th>'
             "<th>what was found</th>")
     attrs = (f'data-rows="{pg.end - pg.start}" data-total-rows="{len(items)}" data-page="{pg.number}" '
              f'data-pages="{pg.pages}"')

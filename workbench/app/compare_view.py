@@ -18,10 +18,21 @@ from typing import Sequence
 import streamlit as st
 
 from workbench import documents
-from workbench.align import Alignment, align_documents, glossary_from_bytes, in_script, load_glossary
+from workbench.align import (
+    Alignment,
+    align_documents,
+    glossary_from_bytes,
+    in_script,
+    load_glossary,
+)
 from workbench.app import compare_render as cr
 from workbench.app import inputs, render
-from workbench.compare import CheckReport, Comparison, check_alignment, compare_documents
+from workbench.compare import (
+    CheckReport,
+    Comparison,
+    check_alignment,
+    compare_documents,
+)
 from workbench.engine import Engine
 from workbench.errors import BadInput, MissingModel, WorkbenchError
 from workbench.langid import detect_language, language_name
@@ -36,15 +47,16 @@ REFERENCE_CHOICES = ("None", TEAM_REFERENCE, "Paste text", "Upload file")
 MACHINE = "Machine translation"
 OTHER_CHOICES = (MACHINE, TEAM_REFERENCE, "Paste text", "Upload file", "Nothing")
 TOP_CHOICES = (10, 25, 50, "all")
-# Widgets of this view whose values survive a visit to the Translate view (Streamlit forgets the
-# state of widgets that a run does not draw, unless the key is saved again; uploads cannot be).
+# Widgets whose values survive a visit to the other view: Streamlit forgets the state of widgets
+# that a run does not draw unless the key is saved again. Only widgets whose default is their
+# first option / empty / off can be listed (others would warn), and uploads cannot be kept.
 KEEP = ("cmp_mode", "cmp_demo", "cmp_paste", "cmp_lang", "cmp_gloss", "cmp_ref", "cmp_ref_paste", "cmp_other",
         "cmp_other_paste", "cmp_top", "cmp_inline", "cmp_by_sentence")
 
 
-def keep_state() -> None:
-    """Call at the top of every run, whichever view is drawn."""
-    for key in KEEP:
+def keep_state(extra: Sequence[str] = ()) -> None:
+    """Call at the top of every run, whichever view is drawn (`extra`: the other view's keys)."""
+    for key in (*KEEP, *extra):
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
 
@@ -291,7 +303,6 @@ def show_alignment(result: dict, stem: str, key: str) -> None:
                   if low else "No low-confidence links."))
     if alignment.note:
         st.info(f"How it was aligned: {alignment.note}.")
-    st.html(cr.legend_html())
     page_no = _pager(f"{unit.capitalize()} links", len(alignment.links), f"cmp-page-{unit}-{key[:12]}")
     st.html(cr.alignment_html(alignment, report if unit == "paragraph" else None, page_no))
     _downloads([
@@ -347,7 +358,7 @@ def show_checks(result: dict, key: str, stem: str) -> None:
         cols[3].caption("Choose a reference translation for chrF and BLEU scores.")
     for note in report.notes:
         if note.startswith("round trip"):
-            st.info(f"Round trip: {note}")
+            st.info(note[0].upper() + note[1:] + ".")
     drifted = sum(1 for r in report.rows if r.round_trip and r.round_trip.drift)
     if any(r.round_trip for r in report.rows):
         st.caption(f"Round trip: the translation was translated back to English; {drifted} paragraph"
@@ -442,8 +453,8 @@ def compare_view(engine: Engine, src: documents.Document | None) -> None:
 
     stem = inputs.download_stem(version.name)
     counts = result["report"].counts()
-    check_label = "Checks" + (f" · {counts['error']} errors, {counts['warning']} warnings"
-                              if counts["error"] or counts["warning"] else "")
+    found = [f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in ("error", "warning") if counts[s]]
+    check_label = "Checks" + (" · " + ", ".join(found) if found else "")
     tab_align, tab_diff, tab_checks = st.tabs(["Alignment", "Wording diff", check_label])
     with tab_align:
         show_alignment(result, stem, key)

@@ -19,7 +19,7 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts only this folder on sys.pa
 import streamlit as st  # noqa: E402
 
 from workbench import documents, export  # noqa: E402
-from workbench.app import inputs, render  # noqa: E402
+from workbench.app import compare_view, inputs, render  # noqa: E402
 from workbench.cache import TranslationCache  # noqa: E402
 from workbench.engine import AlignedDocument, Engine  # noqa: E402
 from workbench.errors import MissingModel, WorkbenchError, install_hint  # noqa: E402
@@ -28,6 +28,7 @@ from workbench.models import install_archive, scan_packages  # noqa: E402
 
 DEFAULT_TARGETS = ("ko", "zh")
 MAX_RESULTS = 8  # translated articles kept per browser session
+VIEWS = ("Translate", "Compare")
 
 
 # ---------------------------------------------------------------- cached resources
@@ -54,9 +55,7 @@ def load_upload(data: bytes, name: str, lang: str | None) -> documents.Document:
     return documents.read_bytes(data, name, lang)
 
 
-def one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return f"Unexpected error ({exc.__class__.__name__}{': ' + text[:300] if text else ''})."
+one_line = inputs.one_line
 
 
 # ---------------------------------------------------------------- models panel
@@ -106,8 +105,9 @@ def models_panel() -> None:
 # ---------------------------------------------------------------- input
 
 
-def choose_document(engine: Engine) -> documents.Document | None:
-    """The article to translate, or None (with a message on the page) when there is none."""
+def choose_document(engine: Engine, then: str = ", then click Translate") -> documents.Document | None:
+    """The article to translate (or to compare a translation with), or None (with a message on
+    the page) when there is none. Both views draw these same widgets, so the choice carries over."""
     source_langs = sorted({p.from_code for p in engine.packages()} - {"en"})
     left, right = st.columns([3, 1]) if source_langs else (st.container(), None)
     with left:
@@ -132,7 +132,7 @@ def choose_document(engine: Engine) -> documents.Document | None:
                                 placeholder="Paste an English article: one paragraph per line, or paragraphs "
                                             "separated by blank lines. The first line may be the title.")
             if text == "":
-                st.info("Paste an English article into the box, then click Translate.")
+                st.info(f"Paste an English article into the box{then}.")
                 return None
             return load_text(text, lang)
         upload = st.file_uploader("Article file", type=inputs.ARTICLE_TYPES, key="article_upload")
@@ -207,13 +207,28 @@ def remember(key: tuple, result: dict) -> None:
 
 def page() -> None:
     engine = get_engine()
+    compare_view.keep_state(extra=("by_sentence",))
     with st.sidebar:
         try:
             models_panel()
         except Exception as exc:  # the panel must never take the page down
             st.error(f"Cannot list models. {one_line(exc)}")
 
-    st.title("Parallax")
+    head, switch = st.columns([3, 2], vertical_alignment="bottom")
+    with head:
+        st.title("Parallax")
+    with switch:
+        view = st.segmented_control("View", VIEWS, default=VIEWS[0], required=True, key="view",
+                                    label_visibility="collapsed", width="stretch")
+    if view == "Compare":
+        st.caption("Check an existing Korean or Chinese translation against its English source: how its "
+                   "paragraphs align, where its wording differs, and what the checks find.")
+        doc = choose_document(engine, then="")
+        if doc is not None:
+            st.caption(f"**{doc.name}** · {language_name(doc.lang)} · {len(doc.paragraphs)} paragraphs · "
+                       f"{doc.sentence_count} sentences")
+        compare_view.compare_view(engine, doc)
+        return
     st.caption("Offline English → Korean / Chinese translation, aligned paragraph by paragraph and sentence by sentence.")
     doc = choose_document(engine)
     if doc is None:
