@@ -22,7 +22,7 @@ from workbench import documents, export  # noqa: E402
 from workbench.app import compare_view, inputs, render  # noqa: E402
 from workbench.cache import TranslationCache  # noqa: E402
 from workbench.engine import AlignedDocument, Engine  # noqa: E402
-from workbench.errors import MissingModel, WorkbenchError, install_hint  # noqa: E402
+from workbench.errors import MissingModel, WorkbenchError, install_hint, offline_hint  # noqa: E402
 from workbench.langid import language_name  # noqa: E402
 from workbench.models import install_archive, scan_packages  # noqa: E402
 
@@ -100,6 +100,7 @@ def models_panel() -> None:
         if ("en", t) not in have:
             st.warning(f"Missing en→{t} ({language_name(t)}). Install it with:")
             st.code(install_hint("en", t), language="bash", wrap_lines=True)
+            st.caption(f"{offline_hint('en', t).capitalize()}, or upload the file above.")
 
 
 # ---------------------------------------------------------------- input
