@@ -19,6 +19,8 @@ actually used (process CPU time / wall time) are shown too. Stages:
               them into batches, so this should change nothing)
   3 chunks    the Engine with the winners of 1 and 2 on a longer article: first_chunk_sentences
               and chunk_sentences (sentences per translate_batch call)
+  confirm     (--stages confirm) the engine's current defaults against the old ones (inter 1,
+              intra 0, tokens 1024) and the runners-up, on the longer article
 
 Decoding as everywhere: beam 4, length penalty 0.2, replace_unknowns, max_decoding_length 256.
 """
@@ -143,7 +145,8 @@ def main(argv=None) -> int:
     ap.add_argument("--rounds", type=int, default=4, help="runs per configuration (interleaved), default 4")
     ap.add_argument("--paragraphs", type=int, default=50, help="synthetic article for stages 1-2b (default 50)")
     ap.add_argument("--long-paragraphs", type=int, default=100, help="synthetic article for stage 3 (default 100)")
-    ap.add_argument("--stages", default="1,2,2b,3")
+    ap.add_argument("--stages", default="1,2,2b,3",
+                    help="any of 1,2,2b,3,confirm (confirm: the engine's current defaults vs the alternatives)")
     ap.add_argument("--tiny", action="store_true", help="tiny model: checks the plumbing only")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
@@ -207,7 +210,7 @@ def main(argv=None) -> int:
                       Trial("sorting", f"{btype} {mbs}, pre-sorted by length", inter, intra, mbs, btype, presort=True)]
             rows = run_stage("2b", trials, args.rounds, lambda t: run_raw(pkg, tokenizer, sentences, t),
                              len(sentences), log)
-            report += format_rows(f"stage 2b: sorting before translate_batch (raw, one call)", rows) + [""]
+            report += format_rows("stage 2b: sorting before translate_batch (raw, one call)", rows) + [""]
             out["sorting"] = rows
         if "3" in stages:
             chunks = [(16, 256), (32, 256), (32, 64), (64, 512)]
@@ -216,6 +219,19 @@ def main(argv=None) -> int:
             rows = run_stage("3", trials, args.rounds, lambda t: run_engine(pkg, long_article, t), n_long, log)
             report += format_rows(f"stage 3: chunks (Engine, inter {inter}, intra {intra}, {btype} {mbs})", rows) + [""]
             out["chunks"] = rows
+        if "confirm" in stages:
+            # the engine's shipped defaults against the old ones and the close runners-up, longer article
+            shipped = (ThreadOptions.inter_threads, ThreadOptions.intra_threads, d.max_batch_size, d.batch_type)
+            candidates = [(1, 0, 1024, "tokens"), shipped, (2, 1, 512, "tokens"), (2, 1, 1024, "tokens"),
+                          (2, 1, 16, "examples")]
+            candidates = list(dict.fromkeys(candidates))
+            trials = [Trial("confirm", f"inter {i} intra {j}, {b} {m}" + (" (defaults)" if (i, j, m, b) == shipped else ""),
+                            i, j, m, b, chunk_sentences=chunk, first_chunk_sentences=first)
+                      for i, j, m, b in candidates]
+            rows = run_stage("confirm", trials, args.rounds, lambda t: run_engine(pkg, long_article, t), n_long, log)
+            report += format_rows(f"confirm: shipped defaults vs alternatives (Engine, first {first} then {chunk})",
+                                  rows) + [""]
+            out["confirm"] = rows
         report.append(f"fastest: inter_threads={inter}, intra_threads={intra}, max_batch_size={mbs}, "
                       f"batch_type={btype!r}   (tune time {time.time() - started:.0f} s)")
         print("\n".join(report), flush=True)
