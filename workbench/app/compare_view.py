@@ -11,7 +11,6 @@ workbench.compare; this module lays out the page and calls them.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from pathlib import Path
 from typing import Sequence
 
@@ -27,6 +26,7 @@ from workbench.align import (
 )
 from workbench.app import compare_render as cr
 from workbench.app import inputs, render
+from workbench.app.state import remember
 from workbench.compare import (
     CheckReport,
     Comparison,
@@ -37,7 +37,6 @@ from workbench.engine import Engine
 from workbench.errors import BadInput, MissingModel, WorkbenchError
 from workbench.langid import detect_language, language_name
 
-MAX_RESULTS = 8  # comparisons kept per browser session
 MODES = ("Demo", "Paste text", "Upload file")
 LANG_CHOICES = {"Detect": None, "Korean (ko)": "ko", "Chinese (zh)": "zh"}
 SAMPLE_GLOSSARY = inputs.SAMPLES_DIR / "glossary.csv"
@@ -264,13 +263,6 @@ def compute(engine: Engine, src: documents.Document, version: documents.Document
     return result
 
 
-def remember(key: str, result: dict) -> None:
-    results: OrderedDict = st.session_state.setdefault("compare_results", OrderedDict())
-    results[key] = result
-    results.move_to_end(key)
-    while len(results) > MAX_RESULTS:
-        results.popitem(last=False)
-
 
 # ---------------------------------------------------------------- showing
 
@@ -441,7 +433,7 @@ def compare_view(engine: Engine, src: documents.Document | None) -> None:
     results = st.session_state.get("compare_results", {})
     if key not in results:
         try:
-            remember(key, compute(engine, src, version, glossary, reference, other, use_mt, unit))
+            remember("compare_results", key, compute(engine, src, version, glossary, reference, other, use_mt, unit))
         except WorkbenchError as exc:
             st.error(exc.message)
             return

@@ -9,7 +9,6 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-from collections import OrderedDict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,6 +19,7 @@ import streamlit as st  # noqa: E402
 
 from workbench import documents, export  # noqa: E402
 from workbench.app import compare_view, inputs, render  # noqa: E402
+from workbench.app.state import remember  # noqa: E402
 from workbench.cache import TranslationCache  # noqa: E402
 from workbench.engine import AlignedDocument, Engine  # noqa: E402
 from workbench.errors import MissingModel, WorkbenchError, install_hint, offline_hint  # noqa: E402
@@ -27,7 +27,6 @@ from workbench.langid import language_name  # noqa: E402
 from workbench.models import install_archive, scan_packages  # noqa: E402
 
 DEFAULT_TARGETS = ("ko", "zh")
-MAX_RESULTS = 8  # translated articles kept per browser session
 VIEWS = ("Translate", "Compare")
 
 
@@ -195,13 +194,6 @@ def translate(engine: Engine, doc: documents.Document, targets: list[str], table
     return {"aligned": aligned, "seconds": seconds, "cached": cached, "targets": targets}
 
 
-def remember(key: tuple, result: dict) -> None:
-    results: OrderedDict = st.session_state.setdefault("results", OrderedDict())
-    results[key] = result
-    results.move_to_end(key)
-    while len(results) > MAX_RESULTS:
-        results.popitem(last=False)
-
 
 # ---------------------------------------------------------------- page
 
@@ -268,7 +260,7 @@ def page() -> None:
         with status_box:
             result = translate(engine, doc, targets, table, by, page_no)
         if result is not None:
-            remember(key, result)
+            remember("results", key, result)
             results = st.session_state["results"]
     result = results.get(key)
     if result is None:
