@@ -191,10 +191,10 @@ def input_text(size: str) -> str:
     return synthetic_article(int(size))
 
 
-def parse_document(text: str, name: str = "input"):
+def parse_document(text: str, name: str = "input", memo=None):
     from workbench.documents import from_text
 
-    return from_text(text, name, lang=FROM_CODE)
+    return from_text(text, name, lang=FROM_CODE, memo=memo)
 
 
 def describe_input(size: str, text: str) -> dict:
@@ -354,7 +354,7 @@ def measure_engine(state: dict, text: str, cache_path: str | Path | None) -> dic
     cache = TranslationCache(cache_path) if cache_path else None
     try:
         engine = Engine(cache, base.options, base.threads)
-        doc = parse_document(text)
+        doc = parse_document(text, memo=cache)  # the CLI's path: splits are cached beside translations
         parse_s = time.perf_counter() - t0  # the cache's setup, paragraphs, sentences, language check
         first = None
         result = None

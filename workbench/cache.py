@@ -1,12 +1,16 @@
-"""SQLite cache of sentence translations, so re-translating an article is near-instant.
+"""SQLite cache of sentence translations (and of sentence splits), so re-translating an article
+is near-instant.
 
-The key covers everything that changes the output: the package's identity (pair, version, the
-model file's size and time), the decoding options and the exact source sentence.
+A translation's key covers everything that changes the output: the package's identity (pair,
+version, the model file's size and time), the decoding options and the exact source sentence.
+A paragraph's sentence split is keyed by the splitter's version, the language and the text:
+with every translation cached, splitting would otherwise be most of a re-run's time.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sqlite3
 import threading
@@ -20,6 +24,10 @@ CREATE TABLE IF NOT EXISTS translations (
     score REAL,
     tokens INTEGER,
     created TEXT DEFAULT CURRENT_TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS segments (
+    key TEXT PRIMARY KEY,
+    sentences TEXT NOT NULL
 )
 """
 
@@ -50,7 +58,7 @@ class TranslationCache:
         self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(SCHEMA)
+        self._db.executescript(SCHEMA)
         self._db.commit()
         self.hits = 0
         self.misses = 0
@@ -78,6 +86,27 @@ class TranslationCache:
             )
             self._db.commit()
 
+    def get_segments(self, paragraphs: list[str], lang: str, version: str) -> dict[str, tuple[str, ...]]:
+        keys = {cache_key(version, lang, p): p for p in paragraphs}
+        found: dict[str, tuple[str, ...]] = {}
+        with self._lock:
+            key_list = list(keys)
+            for start in range(0, len(key_list), 500):
+                chunk = key_list[start:start + 500]
+                rows = self._db.execute(
+                    f"SELECT key, sentences FROM segments WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+                for key, sentences in rows:
+                    found[keys[key]] = tuple(json.loads(sentences))
+        return found
+
+    def put_segments(self, splits: dict[str, tuple[str, ...]], lang: str, version: str) -> None:
+        with self._lock:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO segments (key, sentences) VALUES (?, ?)",
+                [(cache_key(version, lang, p), json.dumps(list(s), ensure_ascii=False)) for p, s in splits.items()],
+            )
+            self._db.commit()
+
     def __len__(self) -> int:
         with self._lock:
             return self._db.execute("SELECT COUNT(*) FROM translations").fetchone()[0]
@@ -85,6 +114,7 @@ class TranslationCache:
     def clear(self) -> None:
         with self._lock:
             self._db.execute("DELETE FROM translations")
+            self._db.execute("DELETE FROM segments")
             self._db.commit()
 
     def close(self) -> None:

@@ -95,16 +95,16 @@ def expand_inputs(patterns: Sequence[str], problems: Problems) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def read_inputs(paths: Sequence[str], source: str | None, problems: Problems) -> list:
+def read_inputs(paths: Sequence[str], source: str | None, problems: Problems, memo=None) -> list:
     from .documents import read_bytes, read_file
 
     docs = []
     for p in paths:
         try:
             if p == "-":
-                docs.append(read_bytes(sys.stdin.buffer.read(), "stdin.txt", source))
+                docs.append(read_bytes(sys.stdin.buffer.read(), "stdin.txt", source, memo))
             else:
-                docs.append(read_file(p, source))
+                docs.append(read_file(p, source, memo))
         except BadInput as exc:
             problems.add(str(exc))
     names: dict[str, int] = {}
@@ -137,8 +137,9 @@ def cmd_translate(args: argparse.Namespace) -> int:
     problems = Problems()
     targets = parse_targets(args.to)
     source = parse_lang(args.source) if args.source else None
+    cache = None if args.no_cache else TranslationCache()
     paths = expand_inputs(args.inputs, problems)
-    docs = read_inputs(paths, source, problems)
+    docs = read_inputs(paths, source, problems, memo=cache)
     if not docs:
         if not problems.lines:
             problems.add("no input to translate")
@@ -148,7 +149,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
     if args.batch_sentences:
         n = args.batch_sentences
         options = replace(options, chunk_sentences=n, first_chunk_sentences=min(n, options.first_chunk_sentences))
-    engine = Engine(cache=None if args.no_cache else TranslationCache(), options=options)
+    engine = Engine(cache=cache, options=options)
     for lang in targets:  # one line for a missing model, before any work
         for from_code in sorted({d.lang for d in docs}):
             if from_code != lang:

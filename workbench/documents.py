@@ -11,10 +11,11 @@ import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 from .errors import BadInput
 from .langid import detect_language, language_name
+from .segment import VERSION as SEGMENTER_VERSION
 from .segment import split_sentences
 
 Kind = Literal["title", "meta", "caption", "body"]
@@ -162,14 +163,28 @@ def classify(texts: list[str]) -> list[Kind]:
     return kinds
 
 
+class SegmentMemo(Protocol):
+    """Somewhere to keep sentence splits between runs (cache.TranslationCache is one)."""
+
+    def get_segments(self, paragraphs: list[str], lang: str, version: str) -> dict[str, tuple[str, ...]]: ...
+
+    def put_segments(self, splits: dict[str, tuple[str, ...]], lang: str, version: str) -> None: ...
+
+
 def build_document(texts: list[str], name: str, lang: str, kinds: list[Kind] | None = None,
-                   encoding: str = "utf-8") -> Document:
+                   encoding: str = "utf-8", memo: SegmentMemo | None = None) -> Document:
     kinds = kinds or classify(texts)
-    paragraphs = tuple(
-        Paragraph(i, kind, t, tuple(split_sentences(t, lang)) or (t.strip(),))
-        for i, (t, kind) in enumerate(zip(texts, kinds))
-    )
-    return Document(name=name, lang=lang, paragraphs=paragraphs, encoding=encoding)
+    known = memo.get_segments(list(set(texts)), lang, SEGMENTER_VERSION) if memo is not None else {}
+    fresh: dict[str, tuple[str, ...]] = {}
+    paragraphs = []
+    for i, (t, kind) in enumerate(zip(texts, kinds)):
+        sentences = known.get(t) or fresh.get(t)
+        if sentences is None:
+            sentences = fresh[t] = tuple(split_sentences(t, lang)) or (t.strip(),)
+        paragraphs.append(Paragraph(i, kind, t, sentences))
+    if memo is not None and fresh:
+        memo.put_segments(fresh, lang, SEGMENTER_VERSION)
+    return Document(name=name, lang=lang, paragraphs=tuple(paragraphs), encoding=encoding)
 
 
 # ---------------------------------------------------------------- entry points
@@ -194,7 +209,8 @@ def check_language(text: str, name: str, expected: str | None) -> str:
     return "en"
 
 
-def from_text(text: str, name: str = "pasted text", lang: str | None = None) -> Document:
+def from_text(text: str, name: str = "pasted text", lang: str | None = None,
+              memo: SegmentMemo | None = None) -> Document:
     """A Document from pasted text. `lang=None` detects it and refuses anything but English."""
     if not text or not text.strip():
         raise BadInput(f"{name}: the text is empty")
@@ -202,10 +218,10 @@ def from_text(text: str, name: str = "pasted text", lang: str | None = None) -> 
         raise BadInput(f"{name}: the text is larger than {MAX_INPUT_BYTES // 2**20} MB; split it into several files")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lang = check_language(text, name, lang)
-    return build_document(split_paragraphs(text), name, lang)
+    return build_document(split_paragraphs(text), name, lang, memo=memo)
 
 
-def read_bytes(data: bytes, name: str, lang: str | None = None) -> Document:
+def read_bytes(data: bytes, name: str, lang: str | None = None, memo: SegmentMemo | None = None) -> Document:
     """A Document from a file's bytes (an upload, or a file read from disk); the suffix of
     `name` picks the format."""
     suffix = Path(name).suffix.lower()
@@ -227,10 +243,10 @@ def read_bytes(data: bytes, name: str, lang: str | None = None) -> Document:
         raise BadInput(f"{name}: has no text to translate")
     joined = "\n".join(texts)
     lang = check_language(joined, name, lang)
-    return build_document(texts, Path(name).name, lang, kinds, encoding)
+    return build_document(texts, Path(name).name, lang, kinds, encoding, memo)
 
 
-def read_file(path: str | Path, lang: str | None = None) -> Document:
+def read_file(path: str | Path, lang: str | None = None, memo: SegmentMemo | None = None) -> Document:
     path = Path(path)
     if path.is_dir():
         raise BadInput(f"{path}: is a folder; give the files in it (e.g. {path}/*.txt)")
@@ -246,7 +262,7 @@ def read_file(path: str | Path, lang: str | None = None) -> Document:
         data = path.read_bytes()
     except OSError as exc:
         raise BadInput(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    doc = read_bytes(data, str(path), lang)
+    doc = read_bytes(data, str(path), lang, memo)
     return replace(doc, name=path.name, meta={"path": str(path)})
 
 

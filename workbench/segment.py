@@ -73,13 +73,29 @@ from __future__ import annotations
 import bisect
 import difflib
 import functools
+import hashlib
 import re
 import threading
 import unicodedata
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _package_version
+from pathlib import Path
 
-__all__ = ["split_sentences", "sentence_spans", "MAX_SENTENCE_CHARS"]
+
+def _pysbd_version() -> str:
+    try:
+        return _package_version("pysbd")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+__all__ = ["split_sentences", "sentence_spans", "MAX_SENTENCE_CHARS", "VERSION"]
 
 MAX_SENTENCE_CHARS = 400
+
+# Persistent caches of splits (cache.TranslationCache.get_segments) key on this: any edit of
+# these rules, or another pySBD, gives another version and so fresh splits.
+VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16] + "-pysbd-" + _pysbd_version()
 
 _CJK_LANGS = frozenset({"ko", "zh", "ja"})
 
