@@ -760,7 +760,7 @@ def format_report(results: dict, summary: dict) -> str:
                  f"a skipped above {cfg['argos_max_paragraphs']} paragraphs; medians shown; paths alternate a,b,c,d per repeat")
     lines.append("")
     head = (f"{'input':<7}{'paras':>6}{'sents':>6}{'tgt tok':>8}  {'path':<10}{'runs':>4}{'median s':>10}"
-            f"{'cpu s':>8}{'sent/s':>8}{'tok/s':>8}{'ms/sent':>9}{'1st chunk':>10}{'parse s':>8}{'peak MiB':>9}")
+            f"{'cpu s':>8}{'sent/s':>10}{'tok/s':>9}{'ms/sent':>9}{'1st chunk':>10}{'parse s':>8}{'peak MiB':>9}")
     lines.append(head)
     lines.append("-" * len(head))
     for size, row in summary["rows"].items():
@@ -774,8 +774,8 @@ def format_report(results: dict, summary: dict) -> str:
                     if first else " " * 27)
             first = False
             lines.append(f"{lead}  {PATH_LABELS[path]:<10}{p['runs']:>4}{_fmt(p['seconds'], '.2f', 10)}"
-                         f"{_fmt(p['cpu_seconds'], '.1f', 8)}{_fmt(p['sentences_per_s'], '.2f', 8)}"
-                         f"{_fmt(p['tokens_per_s'], '.0f', 8)}{_fmt(p['ms_per_sentence'], '.1f', 9)}"
+                         f"{_fmt(p['cpu_seconds'], '.1f', 8)}{_fmt(p['sentences_per_s'], '.1f', 10)}"
+                         f"{_fmt(p['tokens_per_s'], '.0f', 9)}{_fmt(p['ms_per_sentence'], '.1f', 9)}"
                          f"{_fmt(p['first_chunk_s'], '.2f', 10)}{_fmt(p['parse_s'], '.2f', 8)}"
                          f"{_fmt(p['peak_rss_mib'], '.0f', 9)}")
         r = row["ratios"]
