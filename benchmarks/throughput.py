@@ -88,20 +88,7 @@ LARGE = 1000  # inputs with at least this many paragraphs get --large-repeats ru
 # ---------------------------------------------------------------------------- isolation
 
 
-def isolated_env(home: Path) -> dict[str, str]:
-    """Environment that points argostranslate and Parallax at `home` (set before importing them)."""
-    home = Path(home)
-    env = {
-        "ARGOS_PACKAGES_DIR": str(home / "argos-packages"),
-        "XDG_DATA_HOME": str(home / "data"),
-        "XDG_CONFIG_HOME": str(home / "config"),
-        "XDG_CACHE_HOME": str(home / "cache"),
-        "PARALLAX_CACHE": str(home / "cache" / "parallax.sqlite"),
-        "ARGOS_PACKAGE_INDEX": "http://127.0.0.1:9/",  # unreachable: nothing is ever downloaded
-    }
-    for key in ("ARGOS_PACKAGES_DIR", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
-        Path(env[key]).mkdir(parents=True, exist_ok=True)
-    return env
+from workbench.testing.isolation import isolated_env  # noqa: E402  (no argostranslate import)
 
 
 def enter_isolation(home: Path) -> dict[str, str]:

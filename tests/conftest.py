@@ -16,20 +16,14 @@ from pathlib import Path
 
 import pytest
 
+from workbench.testing.isolation import isolated_env  # imports nothing of argostranslate
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "samples" / "china-dprk-vice-premier-visit.en.txt"
 
 _SESSION_HOME = Path(tempfile.mkdtemp(prefix="parallax-tests-"))
-TEST_ENV = {
-    "ARGOS_PACKAGES_DIR": str(_SESSION_HOME / "argos-packages"),
-    "XDG_DATA_HOME": str(_SESSION_HOME / "data"),
-    "XDG_CONFIG_HOME": str(_SESSION_HOME / "config"),
-    "XDG_CACHE_HOME": str(_SESSION_HOME / "cache"),
-    "PARALLAX_CACHE": str(_SESSION_HOME / "cache" / "parallax.sqlite"),
-    "ARGOS_PACKAGE_INDEX": "http://127.0.0.1:9/",  # an unreachable index: tests are offline by design
-}
+TEST_ENV = isolated_env(_SESSION_HOME)  # offline by design: the package index is unreachable
 os.environ.update(TEST_ENV)
-Path(TEST_ENV["ARGOS_PACKAGES_DIR"]).mkdir(parents=True, exist_ok=True)
 
 
 def pytest_sessionfinish(session, exitstatus):

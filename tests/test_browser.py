@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -82,91 +83,88 @@ def server(chromium, models, tmp_path):
             proc.wait(timeout=10)
 
 
-def test_translate_in_browser(chromium, server):
+@contextmanager
+def open_page(chromium: Path, server: str, height: int):
+    """A page of headless Chromium on the app, closed whatever the test does."""
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS, timeout=60_000)
         try:
-            page = browser.new_page(viewport={"width": 1440, "height": 1400})
+            page = browser.new_page(viewport={"width": 1440, "height": height})
             page.set_default_timeout(20_000)
             page.goto(server, wait_until="domcontentloaded")
-            # The sample is loaded on start: the source column is there before any click.
-            page.wait_for_selector('.pl-aligned[data-langs="en"] tr.pl-row', timeout=SERVER_START_S * 1000)
-            rows = int(page.get_attribute(".pl-aligned", "data-rows"))
-            assert rows > 5
-
-            button = page.get_by_role("button", name="Translate")
-            button.wait_for(state="visible")
-            start = time.perf_counter()
-            button.click()
-            page.wait_for_selector('.pl-aligned[data-langs="en,ko,zh"] td[lang="ko"] .pl-s', timeout=TRANSLATE_S * 1000)
-            first = time.perf_counter() - start
-            done = '.pl-aligned[data-langs="en,ko,zh"]:not(:has(.pl-pending))'
-            page.wait_for_selector(done, timeout=TRANSLATE_S * 1000)
-            page.wait_for_selector('[data-testid="stDownloadButton"]', timeout=TRANSLATE_S * 1000)
-            seconds = time.perf_counter() - start
-
-            table = page.locator(done)
-            assert int(table.get_attribute("data-rows")) == rows
-            # The echo model copies its input: paragraph 5's first sentence is in all three columns.
-            row = table.locator('tr.pl-row[data-p="4"]')
-            en = row.locator('td[lang="en"] .pl-s[data-i="0"]').inner_text()
-            assert "Liu Guozhong" in en
-            for lang in ("ko", "zh"):
-                assert "Liu Guozhong" in row.locator(f'td[lang="{lang}"] .pl-s[data-i="0"]').inner_text()
-            # The page's own CSS survived sanitising: CJK-friendly line height is applied.
-            line_height = table.evaluate("el => parseFloat(getComputedStyle(el).lineHeight) / parseFloat(getComputedStyle(el).fontSize)")
-            assert 1.5 < line_height < 1.9
-            # Hovering a sentence highlights its counterpart (same data-s) in the other columns.
-            multi = table.locator('tr.pl-row:has(td[lang="en"] .pl-s[data-i="1"])').first
-            multi.locator('td[lang="en"] .pl-s[data-i="1"]').hover()
-            page.wait_for_timeout(200)  # the highlight fades in over 80 ms
-            ko_bg = multi.locator('td[lang="ko"] .pl-s[data-i="1"]').evaluate("el => getComputedStyle(el).backgroundColor")
-            other_bg = multi.locator('td[lang="ko"] .pl-s[data-i="0"]').evaluate("el => getComputedStyle(el).backgroundColor")
-            assert ko_bg != other_bg and ko_bg not in ("rgba(0, 0, 0, 0)", "transparent")
-            assert page.locator('[data-testid="stException"]').count() == 0
-
-            page.mouse.move(0, 0)
-            page.evaluate("document.querySelector('[data-testid=\"stMain\"]')?.scrollTo(0, 0)")
-            page.wait_for_timeout(300)
-            shot = ARTIFACTS / "app-aligned.png"
-            page.screenshot(path=str(shot), full_page=True)
-            record = {"click_to_first_translation_s": round(first, 3), "click_to_aligned_s": round(seconds, 3),
-                      "paragraphs": rows, "browser": browser.version, "screenshot": shot.name}
-            (ARTIFACTS / "app-aligned.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-            print(f"\nclick to aligned view: {seconds:.2f} s (first translated row after {first:.2f} s)")
+            yield page
         finally:
             browser.close()
+
+
+def test_translate_in_browser(chromium, server):
+    with open_page(chromium, server, height=1400) as page:
+        # The sample is loaded on start: the source column is there before any click.
+        page.wait_for_selector('.pl-aligned[data-langs="en"] tr.pl-row', timeout=SERVER_START_S * 1000)
+        rows = int(page.get_attribute(".pl-aligned", "data-rows"))
+        assert rows > 5
+
+        button = page.get_by_role("button", name="Translate")
+        button.wait_for(state="visible")
+        start = time.perf_counter()
+        button.click()
+        page.wait_for_selector('.pl-aligned[data-langs="en,ko,zh"] td[lang="ko"] .pl-s', timeout=TRANSLATE_S * 1000)
+        first = time.perf_counter() - start
+        done = '.pl-aligned[data-langs="en,ko,zh"]:not(:has(.pl-pending))'
+        page.wait_for_selector(done, timeout=TRANSLATE_S * 1000)
+        page.wait_for_selector('[data-testid="stDownloadButton"]', timeout=TRANSLATE_S * 1000)
+        seconds = time.perf_counter() - start
+
+        table = page.locator(done)
+        assert int(table.get_attribute("data-rows")) == rows
+        # The echo model copies its input: paragraph 5's first sentence is in all three columns.
+        row = table.locator('tr.pl-row[data-p="4"]')
+        en = row.locator('td[lang="en"] .pl-s[data-i="0"]').inner_text()
+        assert "Liu Guozhong" in en
+        for lang in ("ko", "zh"):
+            assert "Liu Guozhong" in row.locator(f'td[lang="{lang}"] .pl-s[data-i="0"]').inner_text()
+        # The page's own CSS survived sanitising: CJK-friendly line height is applied.
+        line_height = table.evaluate("el => parseFloat(getComputedStyle(el).lineHeight) / parseFloat(getComputedStyle(el).fontSize)")
+        assert 1.5 < line_height < 1.9
+        # Hovering a sentence highlights its counterpart (same data-s) in the other columns.
+        multi = table.locator('tr.pl-row:has(td[lang="en"] .pl-s[data-i="1"])').first
+        multi.locator('td[lang="en"] .pl-s[data-i="1"]').hover()
+        page.wait_for_timeout(200)  # the highlight fades in over 80 ms
+        ko_bg = multi.locator('td[lang="ko"] .pl-s[data-i="1"]').evaluate("el => getComputedStyle(el).backgroundColor")
+        other_bg = multi.locator('td[lang="ko"] .pl-s[data-i="0"]').evaluate("el => getComputedStyle(el).backgroundColor")
+        assert ko_bg != other_bg and ko_bg not in ("rgba(0, 0, 0, 0)", "transparent")
+        assert page.locator('[data-testid="stException"]').count() == 0
+
+        page.mouse.move(0, 0)
+        page.evaluate("document.querySelector('[data-testid=\"stMain\"]')?.scrollTo(0, 0)")
+        page.wait_for_timeout(300)
+        shot = ARTIFACTS / "app-aligned.png"
+        page.screenshot(path=str(shot), full_page=True)
+        record = {"click_to_first_translation_s": round(first, 3), "click_to_aligned_s": round(seconds, 3),
+                  "paragraphs": rows, "browser": page.context.browser.version, "screenshot": shot.name}
+        (ARTIFACTS / "app-aligned.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        print(f"\nclick to aligned view: {seconds:.2f} s (first translated row after {first:.2f} s)")
 
 
 def test_compare_in_browser(chromium, server):
     """The Compare view with the default demo: the alignment table with its marks, drawn by the
     real page; leaves test-artifacts/app-compare.png."""
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS, timeout=60_000)
-        try:
-            page = browser.new_page(viewport={"width": 1440, "height": 2400})
-            page.set_default_timeout(20_000)
-            page.goto(server, wait_until="domcontentloaded")
-            page.wait_for_selector(".pl-aligned tr.pl-row", timeout=SERVER_START_S * 1000)
-            page.locator('[data-testid="stButtonGroup"] button', has_text="Compare").click()
-            table = page.locator(".pc-align")
-            page.wait_for_selector(".pc-align tr.pc-row", timeout=TRANSLATE_S * 1000)
-            types = {page.get_attribute(f'.pc-align tr.pc-row >> nth={i}', "data-type")
-                     for i in range(table.locator("tr.pc-row").count())}
-            assert {"2-1", "1-2", "1-0", "0-1"} <= types  # the mixed demo shows every kind of link
-            # omitted rows are tinted: the page's CSS survived sanitising
-            omitted = table.locator('tr.pc-row[data-type="1-0"]').first
-            assert omitted.evaluate("el => getComputedStyle(el).backgroundColor") not in ("rgba(0, 0, 0, 0)", "transparent")
-            page.wait_for_selector('[data-testid="stDownloadButton"]')
-            assert page.locator('[data-testid="stException"]').count() == 0
-            page.mouse.move(0, 0)
-            page.wait_for_timeout(300)
-            page.screenshot(path=str(ARTIFACTS / "app-compare.png"), full_page=True)
-        finally:
-            browser.close()
+    with open_page(chromium, server, height=2400) as page:
+        page.wait_for_selector(".pl-aligned tr.pl-row", timeout=SERVER_START_S * 1000)
+        page.locator('[data-testid="stButtonGroup"] button', has_text="Compare").click()
+        table = page.locator(".pc-align")
+        page.wait_for_selector(".pc-align tr.pc-row", timeout=TRANSLATE_S * 1000)
+        types = {page.get_attribute(f'.pc-align tr.pc-row >> nth={i}', "data-type")
+                 for i in range(table.locator("tr.pc-row").count())}
+        assert {"2-1", "1-2", "1-0", "0-1"} <= types  # the mixed demo shows every kind of link
+        # omitted rows are tinted: the page's CSS survived sanitising
+        omitted = table.locator('tr.pc-row[data-type="1-0"]').first
+        assert omitted.evaluate("el => getComputedStyle(el).backgroundColor") not in ("rgba(0, 0, 0, 0)", "transparent")
+        page.wait_for_selector('[data-testid="stDownloadButton"]')
+        assert page.locator('[data-testid="stException"]').count() == 0
+        page.mouse.move(0, 0)
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(ARTIFACTS / "app-compare.png"), full_page=True)
