@@ -5,6 +5,7 @@ import pytest
 
 from workbench.documents import build_document
 from workbench.engine import AlignedDocument, SentenceTranslation
+from workbench.errors import OutputError
 from workbench.export import csv_bytes, from_json, neutralise, to_json, to_text, write_atomic
 
 
@@ -74,7 +75,7 @@ def test_write_atomic_leaves_old_file_on_failure(tmp_path, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "fsync", full_disk)
-    with pytest.raises(OSError):
+    with pytest.raises(OutputError, match="no space left"):
         write_atomic(target, "new content that never lands")
     assert target.read_text() == "complete"
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]

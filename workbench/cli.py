@@ -132,11 +132,12 @@ def parse_targets(value: str) -> list[str]:
 def cmd_translate(args: argparse.Namespace) -> int:
     from .cache import TranslationCache
     from .engine import DecodeOptions, Engine
-    from .export import csv_bytes, finished, to_json, write_atomic, write_document
+    from .export import check_outputs, csv_bytes, finished, to_json, write_atomic, write_document
 
     problems = Problems()
     targets = parse_targets(args.to)
     source = parse_lang(args.source) if args.source else None
+    check_outputs([args.csv], out_dir=args.out)  # one line, before any work
     cache = None if args.no_cache else TranslationCache()
     paths = expand_inputs(args.inputs, problems)
     docs = read_inputs(paths, source, problems, memo=cache)

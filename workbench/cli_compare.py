@@ -152,6 +152,9 @@ def _span(idx) -> str:
 
 def cmd_align(args: argparse.Namespace) -> int:
     from .align import align_documents, align_sentences_in_paragraphs, machine_translation
+    from .export import check_outputs
+
+    check_outputs([args.csv, args.tmx])  # before reading or aligning anything
 
     lang = _lang(args.lang)
     unit = _unit(args.unit)
@@ -191,6 +194,9 @@ def cmd_align(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from .compare import compare_documents, diff_to_text
+    from .export import check_outputs
+
+    check_outputs([args.csv])  # before reading or aligning anything
 
     lang = _lang(args.lang, ("ko", "zh", "en"))
     if args.top is not None and args.top < 1:
@@ -227,6 +233,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .compare import check_documents
+    from .export import check_outputs
+
+    check_outputs([args.csv])  # before reading or aligning anything
 
     lang = _lang(args.lang)
     glossary = _glossary(args.glossary)

@@ -59,3 +59,7 @@ class MissingModel(WorkbenchError):
             f"No translation model installed for {from_code}→{to_code}{extra}. "
             f"Install it with: {install_hint(from_code, to_code)} ({offline_hint(from_code, to_code)})"
         )
+
+
+class OutputError(WorkbenchError):
+    """An output location cannot be written (a folder, a device, read-only, full disk...)."""

@@ -1,21 +1,32 @@
 """Exports of aligned documents: CSV for spreadsheets, JSON (lossless), plain text per language.
 
 Files are written atomically (a temporary file in the same folder, then a rename), so an
-interrupted run leaves each output complete or absent, never half-written.
+interrupted run leaves each output complete or absent, never half-written; `check_writable` lets
+the CLI refuse an unusable output location before any work (see "writing files" below).
 """
 
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import os
-import tempfile
+import re
+import secrets
+import stat
+import time
 from pathlib import Path
 from typing import Iterable, Literal, Sequence
 
 from .documents import Document
 from .engine import AlignedDocument, join_sentences
+from .errors import OutputError
+
+try:  # advisory locks mark a .part file as in use (not on Windows: there, age alone decides)
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None  # type: ignore[assignment]
 
 By = Literal["paragraph", "sentence"]
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -90,21 +101,214 @@ def to_text(doc: AlignedDocument, lang: str) -> str:
     return "\n\n".join(doc.paragraph_translation(lang, p.index) for p in doc.document.paragraphs) + "\n"
 
 
-def write_atomic(path: str | Path, data: bytes | str) -> Path:
-    """Write to a temporary sibling, fsync, then rename over the target."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+# ---------------------------------------------------------------- writing files
+#
+# Every output goes through `write_atomic`: a temporary sibling named `.<name>.<random>.part`,
+# locked while it is written, then renamed over the target. The rules, so that an output never
+# clobbers something that is not an output:
+#   * only a regular file (or nothing) is replaced: a folder, a device, a FIFO or a socket at the
+#     target is refused with one line (`OutputError`), never turned into a regular file;
+#   * a symlink is written THROUGH: the file it points to is replaced and the link stays (a link to
+#     something that is not a regular file is refused like that thing);
+#   * a new file gets the usual mode (0666 minus the umask, like `>` in a shell); a replaced file
+#     keeps its mode;
+#   * a `.part` file left by a killed run is removed by the next write into that folder, once it
+#     is unlocked and more than STALE_PART_SECONDS old (so a concurrent writer's is never touched);
+#   * a full disk or another OS error gives one line and leaves no partial file.
+
+STALE_PART_SECONDS = 60
+_PART_RE = re.compile(r"^\..+\.[0-9a-f]{16}\.part$")
+
+
+def _describe(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _why(exc: OSError) -> str:
+    if exc.errno == errno.ENOSPC:
+        return "no space left on the device"
+    if exc.errno == errno.EDQUOT:
+        return "disk quota exceeded"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    if exc.errno == errno.EROFS:
+        return "read-only file system"
+    return exc.strerror or str(exc)
+
+
+def _resolve_target(path: Path) -> Path:
+    """The regular file that writing `path` replaces (through symlinks); OutputError otherwise."""
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data.encode("utf-8") if isinstance(data, str) else data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        st = target.stat()
+    except FileNotFoundError:
+        return target
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot be written ({_why(exc)})") from None
+    if stat.S_ISREG(st.st_mode):
+        return target
+    what = _describe(st.st_mode)
+    via = f" (the symlink points to {target})" if target != path else ""
+    hint = "; give a file name inside it" if stat.S_ISDIR(st.st_mode) else "; write to a regular file"
+    raise OutputError(f"{path}: is {what}{via}, not a file{hint}")
+
+
+def _nearest_existing(folder: Path) -> Path:
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return folder
+
+
+def _probe_folder(folder: Path, shown: Path) -> None:
+    """OutputError unless a file can be created in `folder` (or in the folder that would hold it)."""
+    base = _nearest_existing(folder)
+    if not base.is_dir():
+        raise OutputError(f"{shown}: cannot be created: {base} is a file, not a folder")
+    name = base / f".parallax-probe.{secrets.token_hex(8)}.part"
+    try:
+        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        where = "" if base == folder else f" (in {base})"
+        raise OutputError(f"{shown}: cannot be written{where}: {_why(exc)}") from None
+    os.close(fd)
+    os.unlink(name)
+
+
+def check_writable(path: str | Path, kind: Literal["file", "dir"] = "file") -> Path:
+    """Preflight for an output: raise `OutputError` (one line) unless `path` can be written as a
+    file (`kind="file"`) or used as a folder of outputs (`kind="dir"`).
+
+    Called by the CLI for every output BEFORE any translation work, so a typo costs nothing.
+    Missing folders are fine (they are created when written) as long as the nearest existing
+    one is a writable folder. Nothing is created or changed.
+    """
+    path = Path(path)
+    if kind == "dir":
+        if path.exists() and not path.is_dir():
+            raise OutputError(f"{path}: is a file, not a folder; --out needs a folder")
+        _probe_folder(path, path)
+        return path
+    if str(path) == "-":
+        return path
+    target = _resolve_target(path)
+    _probe_folder(target.parent, path)
+    return path
+
+
+def check_outputs(files: Sequence[str | Path | None] = (), out_dir: str | Path | None = None) -> None:
+    """`check_writable` for each output file given (None skipped) and for the output folder."""
+    if out_dir:
+        check_writable(out_dir, "dir")
+    for f in files:
+        if f:
+            check_writable(f, "file")
+
+
+def clean_stale_parts(folder: Path, older_than: float = STALE_PART_SECONDS) -> list[Path]:
+    """Remove `.part` files that a killed run left in `folder` (our name pattern only, old and
+    not locked by a live writer). Returns what was removed; errors are ignored (best effort)."""
+    removed: list[Path] = []
+    now = time.time()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not _PART_RE.match(entry.name):
+            continue
+        try:
+            if not entry.is_file(follow_symlinks=False) or now - entry.stat().st_mtime < older_than:
+                continue
+            if _locked(entry.path):
+                continue
+            os.unlink(entry.path)
+            removed.append(Path(entry.path))
+        except OSError:
+            continue
+    return removed
+
+
+def _locked(path: str) -> bool:
+    """True if another process holds the write lock on `path` (always False without fcntl)."""
+    if fcntl is None:
+        return False
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)  # closing drops our lock
+    return False
+
+
+def write_atomic(path: str | Path, data: bytes | str) -> Path:
+    """Write `data` to `path` all at once or not at all (see the rules above); returns the path.
+
+    Raises `OutputError` for anything the user has to fix; the old file, if any, is untouched.
+    """
+    path = Path(path)
+    target = _resolve_target(path)
+    folder = target.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot create the folder {folder} ({_why(exc)})") from None
+    clean_stale_parts(folder)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        old_mode = stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        old_mode = None
+    tmp, fd = _create_part(target, path)
+    try:
+        try:
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            if old_mode is not None:
+                os.fchmod(fd, old_mode)
+            view = memoryview(payload)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, target)
+    except OSError as exc:
+        _unlink_quietly(tmp)
+        raise OutputError(f"{path}: cannot be written ({_why(exc)}); nothing was written") from None
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        _unlink_quietly(tmp)
         raise
     return path
+
+
+def _create_part(target: Path, shown: Path) -> tuple[Path, int]:
+    """A new, empty temporary sibling of `target`, created with mode 0666 (the umask applies)."""
+    for _ in range(100):
+        tmp = target.parent / f".{target.name}.{secrets.token_hex(8)}.part"
+        try:
+            return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise OutputError(f"{shown}: cannot be written ({_why(exc)})") from None
+    raise OutputError(f"{shown}: cannot create a temporary file in {target.parent}")
+
+
+def _unlink_quietly(path: Path) -> None:
+    try:
+        path.unlink()
+    except OSError:
+        pass
 
 
 def output_paths(out_dir: Path, doc_name: str, langs: Iterable[str]) -> dict[str, Path]:
