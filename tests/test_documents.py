@@ -90,9 +90,9 @@ def test_missing_file_folder_and_unsupported_type(tmp_path):
         read_file(tmp_path / "nope.txt")
     with pytest.raises(BadInput, match="folder"):
         read_file(tmp_path)
-    (tmp_path / "x.pdf").write_bytes(b"%PDF-1.4")
+    (tmp_path / "x.odt").write_bytes(b"PK\x03\x04")
     with pytest.raises(BadInput, match="unsupported"):
-        read_file(tmp_path / "x.pdf")
+        read_file(tmp_path / "x.odt")
 
 
 def test_html_and_markdown_and_docx(tmp_path):

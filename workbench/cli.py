@@ -96,15 +96,17 @@ def expand_inputs(patterns: Sequence[str], problems: Problems) -> list[str]:
 
 
 def read_inputs(paths: Sequence[str], source: str | None, problems: Problems, memo=None) -> list:
-    from .documents import read_bytes, read_file
+    from .documents import read_file, read_stream
 
     docs = []
     for p in paths:
         try:
             if p == "-":
-                docs.append(read_bytes(sys.stdin.buffer.read(), "stdin.txt", source, memo))
+                docs.append(read_stream(sys.stdin.buffer, "stdin", source, memo))  # capped read
             else:
                 docs.append(read_file(p, source, memo))
+            for warning in docs[-1].warnings:
+                print(f"warning: {warning}", file=sys.stderr)
         except BadInput as exc:
             problems.add(str(exc))
     names: dict[str, int] = {}

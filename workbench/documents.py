@@ -7,11 +7,16 @@ paragraph's exact text, mark those header lines with a `kind`, and split sentenc
 
 from __future__ import annotations
 
+import codecs
+import io
+import os
 import re
+import stat
+import threading
 import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import BinaryIO, Literal, Protocol
 
 from .errors import BadInput
 from .langid import detect_language, language_name
@@ -21,7 +26,19 @@ from .segment import split_sentences
 Kind = Literal["title", "meta", "caption", "body"]
 
 MAX_INPUT_BYTES = 20 * 1024 * 1024  # 20 MB of text is ~3,000 pages: beyond that, split the file
-SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".text", ".html", ".htm", ".docx"}
+MAX_HTML_BYTES = 10 * 1024 * 1024  # a saved news page is well under 2 MB; parsing costs ~10x its size
+MAX_PDF_BYTES = 64 * 1024 * 1024  # PDFs carry images and fonts besides their text
+MAX_PDF_PAGES = 2000
+MAX_DOCX_PART_BYTES = 32 * 1024 * 1024  # uncompressed size of one XML part (word/document.xml...)
+MAX_DOCX_TOTAL_BYTES = 256 * 1024 * 1024  # uncompressed size of all parts (python-docx loads them all)
+MAX_DOCX_MEMBERS = 10_000
+SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".text", ".html", ".htm", ".docx", ".pdf"}
+_READ_CHUNK = 1024 * 1024
+
+
+def max_bytes_for(name: str) -> int:
+    """The most bytes read for a file of this name (its suffix decides)."""
+    return MAX_PDF_BYTES if Path(name).suffix.lower() == ".pdf" else MAX_INPUT_BYTES
 
 
 @dataclass(frozen=True)
@@ -52,33 +69,126 @@ class Document:
     def text(self) -> str:
         return "\n\n".join(p.text for p in self.paragraphs)
 
+    @property
+    def warnings(self) -> list[str]:
+        """One-line notes about how the input was read (e.g. lines that were not UTF-8), for the
+        CLI to print on stderr and the app to show; empty when nothing needs saying."""
+        return list(self.meta.get("warnings", ()))
+
 
 # ---------------------------------------------------------------- decoding
 
 
 def decode_bytes(data: bytes, name: str = "input") -> tuple[str, str]:
-    """Text and the encoding it was read with; BadInput for binary data or an unknown encoding."""
+    """Text and the encoding it was read with; BadInput for binary data or an unknown encoding.
+    (`decode_text` also returns the warnings, e.g. lines that were not UTF-8.)"""
+    text, encoding, _warnings = decode_text(data, name)
+    return text, encoding
+
+
+def decode_text(data: bytes, name: str = "input") -> tuple[str, str, list[str]]:
+    """Text, the encoding it was read with and warnings; BadInput for binary data.
+
+    UTF-8 (with or without BOM) and UTF-16 (with a BOM, or without one when every other byte is
+    NUL, as ASCII-heavy UTF-16 is) are read as such. A file that is UTF-8 except for a few lines
+    (a paragraph pasted from a Latin-1 or Windows-1252 source) keeps its UTF-8 text and has only
+    the bytes that are not UTF-8 read as Windows-1252, with a warning naming those lines: the
+    whole file is never re-read in another encoding because of them (that turns "김정은" into
+    mojibake). Only a file with no UTF-8 in it is handed to charset detection.
+    """
     if not data.strip():
         raise BadInput(f"{name}: the file is empty")
     if data.startswith(b"\xef\xbb\xbf"):
-        return _checked(data[3:].decode("utf-8", errors="strict"), name), "utf-8-sig"
+        data = data[3:]
+        text, warnings = _utf8_mostly(data, name)
+        if text is None:
+            raise BadInput(f"{name}: starts like UTF-8 but is not UTF-8 text; save it as UTF-8")
+        return _checked(text, name), "utf-8-sig", warnings
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return _checked(data.decode("utf-16"), name), "utf-16"
+            return _checked(data.decode("utf-16"), name), "utf-16", []
         except UnicodeDecodeError:
             raise BadInput(f"{name}: starts like UTF-16 but is not valid UTF-16 text") from None
+    bomless = _utf16_without_bom(data)
+    if bomless is not None:
+        return _checked(bomless[0], name), bomless[1], []
     if b"\x00" in data[:8192]:
         raise BadInput(f"{name}: looks like a binary file, not text (it contains NUL bytes)")
-    try:
-        return _checked(data.decode("utf-8"), name), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    text, warnings = _utf8_mostly(data, name)
+    if text is not None:
+        return _checked(text, name), "utf-8", warnings
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
     if best is None or best.encoding is None:
         raise BadInput(f"{name}: not UTF-8 text and no other text encoding fits; save it as UTF-8")
-    return _checked(str(best), name), best.encoding
+    return _checked(str(best), name), best.encoding, []
+
+
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """(text, encoding) if `data` looks like UTF-16 without a BOM: NUL bytes on one parity only."""
+    sample = data[:8192]
+    sample = sample[: len(sample) // 2 * 2]
+    half = len(sample) // 2
+    if half < 2:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if odd >= 0.2 * half and even <= 0.02 * half:
+        encoding = "utf-16-le"
+    elif even >= 0.2 * half and odd <= 0.02 * half:
+        encoding = "utf-16-be"
+    else:
+        return None
+    try:
+        return data.decode(encoding), encoding
+    except UnicodeDecodeError:
+        return None
+
+
+_MIXED = threading.local()
+_MIXED_ERRORS = "parallax-utf8-cp1252"
+
+
+def _decode_stray_bytes(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: bytes that are not UTF-8 are read one by one as Windows-1252."""
+    assert isinstance(exc, UnicodeDecodeError)
+    _MIXED.bad.append(exc.start)
+    raw = exc.object[exc.start:exc.end]
+    return "".join(_cp1252(bytes([b])) for b in raw), exc.end
+
+
+def _cp1252(b: bytes) -> str:
+    try:
+        return b.decode("cp1252")
+    except UnicodeDecodeError:  # the five bytes cp1252 leaves undefined
+        return b.decode("latin-1")
+
+
+codecs.register_error(_MIXED_ERRORS, _decode_stray_bytes)
+
+
+def _utf8_mostly(data: bytes, name: str) -> tuple[str | None, list[str]]:
+    """UTF-8 text, tolerating a few stray non-UTF-8 lines (with a warning naming them); None if
+    the data is not mostly UTF-8 (more stray bytes than real multi-byte characters)."""
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError:
+        pass
+    _MIXED.bad = []
+    try:
+        text = data.decode("utf-8", errors=_MIXED_ERRORS)
+        bad = _MIXED.bad
+    finally:
+        _MIXED.bad = []
+    stray = len(bad)
+    multibyte = len(text) - len(text.encode("ascii", "ignore")) - stray  # non-ASCII characters
+    if multibyte < max(1, stray):
+        return None, []
+    lines = sorted({data.count(b"\n", 0, off) + 1 for off in bad})
+    shown = ", ".join(str(n) for n in lines[:10]) + (f" and {len(lines) - 10} more" if len(lines) > 10 else "")
+    word = "line" if len(lines) == 1 else "lines"
+    return text, [f"{name}: {word} {shown} {'is' if len(lines) == 1 else 'are'} not UTF-8; "
+                  f"read {'it' if len(lines) == 1 else 'them'} as Windows-1252 (Latin-1), check {'it' if len(lines) == 1 else 'them'}"]
 
 
 def _checked(text: str, name: str) -> str:
@@ -223,47 +333,104 @@ def from_text(text: str, name: str = "pasted text", lang: str | None = None,
 
 def read_bytes(data: bytes, name: str, lang: str | None = None, memo: SegmentMemo | None = None) -> Document:
     """A Document from a file's bytes (an upload, or a file read from disk); the suffix of
-    `name` picks the format."""
+    `name` picks the format. Notes on how it was read are in `Document.warnings`."""
     suffix = Path(name).suffix.lower()
-    if len(data) > MAX_INPUT_BYTES:
-        raise BadInput(f"{name}: the file is {len(data) / 2**20:.0f} MB; the limit is {MAX_INPUT_BYTES // 2**20} MB, split it")
+    limit = max_bytes_for(name)
+    if len(data) > limit:
+        raise BadInput(f"{name}: the file is {len(data) / 2**20:.0f} MB; the limit is {limit // 2**20} MB, split it")
+    warnings: list[str] = []
     if suffix == ".docx":
         texts, kinds = _docx_paragraphs(data, name)
         encoding = "docx"
+    elif suffix == ".pdf":
+        texts, kinds = _pdf_paragraphs(data, name)
+        encoding = "pdf"
     else:
-        text, encoding = decode_bytes(data, name)
+        if suffix in (".html", ".htm") and len(data) > MAX_HTML_BYTES:
+            raise BadInput(f"{name}: the page is {len(data) / 2**20:.0f} MB of HTML; the limit is "
+                           f"{MAX_HTML_BYTES // 2**20} MB (save the article text only)")
+        text, encoding, warnings = decode_text(data, name)
         if suffix in (".html", ".htm"):
             texts, kinds = _html_paragraphs(text)
         elif suffix in (".md", ".markdown"):
             texts, kinds = _markdown_paragraphs(text)
         else:
             texts, kinds = split_paragraphs(text), None
+    if kinds is not None:
+        kinds = [k for t, k in zip(texts, kinds) if t.strip()]
     texts = [t for t in texts if t.strip()]
     if not texts:
         raise BadInput(f"{name}: has no text to translate")
+    if sum(len(t) for t in texts) > MAX_INPUT_BYTES:
+        raise BadInput(f"{name}: holds more than {MAX_INPUT_BYTES // 2**20} MB of text; split it")
     joined = "\n".join(texts)
     lang = check_language(joined, name, lang)
-    return build_document(texts, Path(name).name, lang, kinds, encoding, memo)
+    doc = build_document(texts, Path(name).name, lang, kinds, encoding, memo)
+    return replace(doc, meta={"warnings": warnings}) if warnings else doc
+
+
+def read_limited(stream: BinaryIO, name: str, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """At most `limit` bytes of `stream`, read in chunks; BadInput as soon as there are more.
+
+    Never trusts a size the system reports (a pipe, /proc or a growing file has none or a wrong
+    one), so the memory used is bounded by `limit` whatever the source."""
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        chunk = stream.read(min(_READ_CHUNK, limit + 1 - total))
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > limit:
+            raise BadInput(f"{name}: more than {limit // 2**20} MB; the limit is {limit // 2**20} MB, split it")
+
+
+def read_stream(stream: BinaryIO, name: str = "stdin", lang: str | None = None,
+                memo: SegmentMemo | None = None) -> Document:
+    """A Document from a byte stream such as `sys.stdin.buffer`, read with the size cap (plain
+    text, or the format that `name`'s suffix says); messages name `name`."""
+    try:
+        data = read_limited(stream, name, max_bytes_for(name))
+    except OSError as exc:
+        raise BadInput(f"{name}: cannot be read ({exc.strerror or exc})") from None
+    if not data.strip():
+        raise BadInput(f"{name}: no text came in (the input is empty)")
+    return read_bytes(data, name, lang, memo)
+
+
+_SPECIAL_FILES = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+                  (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
 
 
 def read_file(path: str | Path, lang: str | None = None, memo: SegmentMemo | None = None) -> Document:
     path = Path(path)
-    if path.is_dir():
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise BadInput(f"{path}: no such file") from None
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(st.st_mode):
         raise BadInput(f"{path}: is a folder; give the files in it (e.g. {path}/*.txt)")
-    if not path.exists():
-        raise BadInput(f"{path}: no such file")
+    for test, what in _SPECIAL_FILES:
+        if test(st.st_mode):
+            raise BadInput(f"{path}: is {what}, not a file; to read a stream, pipe it in and give - as the input")
     suffix = path.suffix.lower()
     if suffix and suffix not in SUPPORTED_SUFFIXES:
-        raise BadInput(f"{path}: unsupported file type {suffix!r}; use .txt, .md, .html or .docx")
-    size = path.stat().st_size
-    if size > MAX_INPUT_BYTES:
-        raise BadInput(f"{path}: the file is {size / 2**20:.0f} MB; the limit is {MAX_INPUT_BYTES // 2**20} MB, split it")
+        raise BadInput(f"{path}: unsupported file type {suffix!r}; use .txt, .md, .html, .docx or .pdf")
+    limit = max_bytes_for(path.name)
+    if st.st_size > limit:  # a quick refusal; the capped read below is what bounds memory
+        raise BadInput(f"{path}: the file is {st.st_size / 2**20:.0f} MB; the limit is {limit // 2**20} MB, split it")
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):  # swapped since the stat above
+                raise BadInput(f"{path}: is not a regular file")
+            data = read_limited(f, str(path), limit)
     except OSError as exc:
         raise BadInput(f"{path}: cannot be read ({exc.strerror or exc})") from None
     doc = read_bytes(data, str(path), lang, memo)
-    return replace(doc, name=path.name, meta={"path": str(path)})
+    return replace(doc, name=path.name, meta={**doc.meta, "path": str(path)})
 
 
 # ---------------------------------------------------------------- other formats
@@ -321,9 +488,9 @@ def _plain(text: str) -> tuple[list[str], list[Kind]]:
 
 
 def _docx_paragraphs(data: bytes, name: str) -> tuple[list[str], list[Kind]]:
-    import io
     import zipfile
 
+    _check_docx_sizes(data, name)
     try:
         import docx
 
@@ -347,3 +514,122 @@ def _docx_paragraphs(data: bytes, name: str) -> tuple[list[str], list[Kind]]:
         else:
             kinds.append(classify([t])[0] if _CAPTION.search(t) or _META.search(t) else "body")
     return texts, kinds
+
+
+def _check_docx_sizes(data: bytes, name: str) -> None:
+    """Refuse a .docx whose parts would be huge once uncompressed (a zip bomb), from the sizes the
+    archive declares, before anything is decompressed (zipfile never inflates past them)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            infos = z.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise BadInput(f"{name}: not a readable .docx file ({exc.__class__.__name__})") from None
+    if len(infos) > MAX_DOCX_MEMBERS:
+        raise BadInput(f"{name}: has {len(infos)} parts; a .docx has a few dozen (refused as unsafe)")
+    if not any(i.filename == "word/document.xml" for i in infos):
+        raise BadInput(f"{name}: not a .docx file (it has no word/document.xml)")
+    for i in infos:
+        if i.filename.endswith((".xml", ".rels")) and i.file_size > MAX_DOCX_PART_BYTES:
+            raise BadInput(f"{name}: {i.filename} would be {i.file_size / 2**20:,.0f} MB uncompressed; the limit is "
+                           f"{MAX_DOCX_PART_BYTES // 2**20} MB (refused as a possible zip bomb)")
+    total = sum(i.file_size for i in infos)
+    if total > MAX_DOCX_TOTAL_BYTES:
+        raise BadInput(f"{name}: would be {total / 2**20:,.0f} MB uncompressed; the limit is "
+                       f"{MAX_DOCX_TOTAL_BYTES // 2**20} MB (refused as a possible zip bomb)")
+
+
+# ---------------------------------------------------------------- PDF
+
+_PAGE_NUMBER = re.compile(r"^\s*(?:page\s+)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:of|/)\s*\d{1,4})?\s*$", re.IGNORECASE)
+_HYPHENATED_END = re.compile(r"[A-Za-z]-$")
+
+
+def _pdf_paragraphs(data: bytes, name: str) -> tuple[list[str], list[Kind]]:
+    """Paragraphs of a text PDF (pypdf): each page's lines, without running headers, footers and
+    page numbers, joined into paragraphs by the same rules as hard-wrapped text."""
+    pages = _pdf_page_lines(data, name)
+    if not any(line.strip() for lines in pages for line in lines):
+        raise BadInput(f"{name}: has no text layer (scanned?); OCR it first")
+    pages = _drop_running_lines(pages)
+    lines: list[str] = []
+    for page in pages:
+        for line in page:
+            line = line.strip()
+            if not line:
+                if lines and lines[-1]:
+                    lines.append("")
+                continue
+            if lines and lines[-1] and _HYPHENATED_END.search(lines[-1]) and line[:1].islower():
+                lines[-1] += line  # "inter-" + "national": one word broken by the line end
+            else:
+                lines.append(line)
+    # A page break ends a line, not necessarily a paragraph: split_paragraphs re-joins a
+    # paragraph's lines (across pages too) when the text is wrapped at a fixed width.
+    texts = split_paragraphs("\n".join(lines))
+    return texts, classify(texts)
+
+
+def _pdf_page_lines(data: bytes, name: str) -> list[list[str]]:
+    import logging
+
+    try:
+        from pypdf import PdfReader
+        from pypdf.errors import PdfReadError
+    except ImportError:  # pragma: no cover - pypdf is a pinned requirement
+        raise BadInput(f"{name}: reading PDF needs the pypdf package (pip install pypdf)") from None
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings about sloppy PDFs are not ours to show
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            try:
+                opened = reader.decrypt("")  # "encrypted" with an empty password: only permissions
+            except Exception:
+                opened = 0
+            if not opened:
+                raise BadInput(f"{name}: is encrypted (password protected); save a copy without the password")
+        count = len(reader.pages)
+        if count > MAX_PDF_PAGES:
+            raise BadInput(f"{name}: has {count} pages; the limit is {MAX_PDF_PAGES}, split it")
+        pages: list[list[str]] = []
+        total = 0
+        for page in reader.pages:
+            text = page.extract_text() or ""
+            total += len(text)
+            if total > MAX_INPUT_BYTES:
+                raise BadInput(f"{name}: holds more than {MAX_INPUT_BYTES // 2**20} MB of text; split it")
+            pages.append(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+        return pages
+    except BadInput:
+        raise
+    except PdfReadError as exc:
+        raise BadInput(f"{name}: not a readable PDF ({exc})") from None
+    except RecursionError:
+        raise BadInput(f"{name}: not a readable PDF (nested too deeply)") from None
+    except Exception as exc:  # pypdf raises assorted errors on damaged files
+        raise BadInput(f"{name}: not a readable PDF ({exc.__class__.__name__}: {exc})") from None
+
+
+def _drop_running_lines(pages: list[list[str]]) -> list[list[str]]:
+    """Remove page numbers and the headers/footers that repeat at the top or bottom of most pages."""
+    def key(line: str) -> str:
+        return re.sub(r"\d+", "#", " ".join(line.split())).lower()
+
+    def edges(lines: list[str]) -> list[str]:
+        filled = [ln for ln in lines if ln.strip()]
+        return filled[:2] + filled[-2:]
+
+    repeated: set[str] = set()
+    if len(pages) >= 3:
+        counts: dict[str, int] = {}
+        for lines in pages:
+            for k in {key(ln) for ln in edges(lines)}:
+                counts[k] = counts.get(k, 0) + 1
+        repeated = {k for k, n in counts.items() if n >= max(3, 0.6 * len(pages)) and k}
+    out = []
+    for lines in pages:
+        edge = set(edges(lines))
+        out.append([ln for ln in lines
+                    if not (ln in edge and (_PAGE_NUMBER.match(ln) or key(ln) in repeated))])
+    return out
