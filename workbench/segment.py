@@ -145,8 +145,20 @@ def _lang_key(lang: str | None) -> str:
     return "cjk" if base in _CJK_LANGS else "en"
 
 
-@functools.lru_cache(maxsize=2048)
 def _spans(text: str, key: str) -> tuple[tuple[int, int], ...]:
+    # memoise ordinary paragraphs only: 2048 huge texts would pin gigabytes
+    return _spans_memo(text, key) if len(text) <= 20000 else _compute_spans(text, key)
+
+
+@functools.lru_cache(maxsize=2048)
+def _spans_memo(text: str, key: str) -> tuple[tuple[int, int], ...]:
+    return _compute_spans(text, key)
+
+
+_spans.cache_clear = _spans_memo.cache_clear  # type: ignore[attr-defined]  # what tests and benchmarks call
+
+
+def _compute_spans(text: str, key: str) -> tuple[tuple[int, int], ...]:
     hard = _hard_breaks(text)
     cuts = set(hard)
     edges = [0, *hard, len(text)]
@@ -167,22 +179,20 @@ def _spans(text: str, key: str) -> tuple[tuple[int, int], ...]:
 # ----------------------------------------------------------------- line breaks
 _LINE_BREAK = re.compile(r"\r\n|[\n\r\u2028\u2029\x0b\x0c\x85]")
 _SOFT_LINE_END = ",;-–—(/&"
+_SPACE_RUN = re.compile(r"\s*[\n\r\u2028\u2029\x0b\x0c\x85]\s*")
 
 
 def _hard_breaks(text: str) -> list[int]:
     """Positions of line breaks that end a sentence (see module docstring)."""
     breaks, soft = [], 0
-    for m in _LINE_BREAK.finditer(text):
-        i, j = m.start() - 1, m.end()
-        while i >= 0 and text[i].isspace():
-            i -= 1
-        while j < len(text) and text[j].isspace():
-            j += 1
-        if i < 0 or j >= len(text):
-            continue  # leading/trailing line break
-        is_soft = (text[j].islower() and not _is_camel(text[j:j + 40])) or text[i] in _SOFT_LINE_END
-        soft += is_soft
-        breaks.append((m.start(), is_soft))
+    for run in _SPACE_RUN.finditer(text):  # each whitespace run once: linear in the text
+        i, j = run.start() - 1, run.end()
+        for m in _LINE_BREAK.finditer(text, run.start(), run.end()):
+            if i < 0 or j >= len(text):
+                continue  # leading/trailing line break
+            is_soft = (text[j].islower() and not _is_camel(text[j:j + 40])) or text[i] in _SOFT_LINE_END
+            soft += is_soft
+            breaks.append((m.start(), is_soft))
     if len(breaks) >= 2 and soft * 2 >= len(breaks):
         return []  # hard-wrapped paragraph: line breaks are just spaces
     return [pos for pos, is_soft in breaks if not is_soft]
@@ -193,10 +203,51 @@ def _is_camel(s: str) -> bool:
 
 
 # ------------------------------------------------------------------- English
+# pySBD's time grows with the square of its input's length (100 KB: 13 s, 2 MB: hours), so a long
+# chunk is fed to it in windows: every boundary it finds in a window's body is kept, the window's
+# last TAIL characters (where a sentence may be cut short) are looked at again by the next window,
+# which starts at the last kept boundary. A window with no boundary in its body (a run that is too
+# long to be one sentence anyway) is cut at its end, on a space when there is one. Paragraphs up
+# to WINDOW characters (nearly all) are split exactly as before.
+_WINDOW = 2000
+_WINDOW_TAIL = 300
+_DENSE = 60  # more sentence punctuation than this in a window: use a quarter of the window
+
+
 def _en_cuts(chunk: str) -> list[int]:
     # pySBD sees a copy where every whitespace character is a plain space (same
     # length, so offsets are unchanged): no newlines, NBSPs or tabs.
     norm = "".join(" " if c.isspace() else _ASCII_QUOTES.get(c, c) for c in chunk)
+    cuts: list[int] = []
+    start = 0
+    while len(chunk) - start > _WINDOW:
+        window, tail = _WINDOW, _WINDOW_TAIL
+        if len(_PYSBD_TRIGGER.findall(norm, start, start + window)) > _DENSE:
+            window, tail = _WINDOW // 4, _WINDOW_TAIL // 3  # pySBD's cost grows with periods x length
+        end = start + window
+        space = norm.rfind(" ", start + window // 2, end)
+        if space > start:
+            end = space
+        body = end - start - tail
+        kept = [c for c in _pysbd_cuts(chunk[start:end], norm[start:end]) if c <= body]
+        if kept:
+            cuts.extend(start + c for c in kept)
+            start += kept[-1]
+        else:
+            cuts.append(end)
+            start = end
+    cuts.extend(start + c for c in _pysbd_cuts(chunk[start:], norm[start:]))
+    return cuts
+
+
+# pySBD only ends a sentence at one of these (checked on random text without them): a window
+# with none of them, the issue's unpunctuated line, needs no pySBD pass at all.
+_PYSBD_TRIGGER = re.compile(r"[.!?)'\"…。！？]")
+
+
+def _pysbd_cuts(chunk: str, norm: str) -> list[int]:
+    if not _PYSBD_TRIGGER.search(norm):
+        return []
     try:
         sents = _pysbd_sentences(norm)
     except Exception:  # pragma: no cover - never let a splitter bug lose text
@@ -248,7 +299,8 @@ _STARTERS = (
 _ABBREV_THEN_STARTER = re.compile(rf"{_FINAL_ABBREV}(?=\s+[\"“‘]?(?:{_STARTERS})\b(?![.-]))")
 _NOT_FINAL_MULTI = re.compile(r"(?i)(?:e\.g|i\.e|a\.k\.a)\.$")
 # "(It was later withdrawn.) Officials ..." / "[Updated at 3:15 p.m.] More ..."
-_BRACKETED_SENTENCE = r"[(\[][\"“‘]?[A-Z][^()\[\]\n]*\s[^()\[\]\n]*[.!?][\"'”’]*[)\]]"
+# (bounded lengths keep the regex linear on hostile text: a bracketed sentence is short)
+_BRACKETED_SENTENCE = r"[(\[][\"“‘]?[A-Z][^()\[\]\n]{0,300}?\s[^()\[\]\n]{0,300}?[.!?][\"'”’]{0,8}[)\]]"
 _AFTER_BRACKETED = re.compile(rf"(?<!\S){_BRACKETED_SENTENCE}(?=\s+[\"“‘(\[]?[A-Z0-9])")
 _BEFORE_BRACKETED = re.compile(rf"[.!?][\"'”’]*(?=\s+{_BRACKETED_SENTENCE})")
 
@@ -285,20 +337,34 @@ _CLOCK_CONTINUES = re.compile(
 
 def _merge(text: str, pieces: list[tuple[int, int]], hard: list[int], english: bool) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
+    out_alnum = False  # whether out[-1] has a letter or digit (kept, not rescanned: stays linear)
     for a, b in pieces:
+        cur_alnum = _ALNUM.search(text, a, b) is not None
         if out:
             pa, pb = out[-1]
             i = bisect.bisect_left(hard, pb)
             crosses_hard_break = i < len(hard) and hard[i] < a
-            if not crosses_hard_break and _should_merge(text[pa:pb], text[a:b], english):
+            # the rules only look at the end of the previous piece: pass its tail, not all of it
+            if not crosses_hard_break and _should_merge(text[max(pa, pb - 64):pb], text[a:b], english,
+                                                        out_alnum, cur_alnum):
                 out[-1] = (pa, b)
+                out_alnum = out_alnum or cur_alnum
                 continue
         out.append((a, b))
+        out_alnum = cur_alnum
     return out
 
 
-def _should_merge(prev: str, cur: str, english: bool) -> bool:
-    if not any(c.isalnum() for c in cur) or not any(c.isalnum() for c in prev):
+_ALNUM = re.compile(r"[^\W_]")
+
+
+def _should_merge(prev: str, cur: str, english: bool, prev_alnum: bool | None = None,
+                  cur_alnum: bool | None = None) -> bool:
+    if prev_alnum is None:
+        prev_alnum = any(c.isalnum() for c in prev)
+    if cur_alnum is None:
+        cur_alnum = any(c.isalnum() for c in cur)
+    if not cur_alnum or not prev_alnum:
         return True
     if not english:
         return False
@@ -313,15 +379,17 @@ def _should_merge(prev: str, cur: str, english: bool) -> bool:
 
 # ------------------------------------------------------------- Korean/Chinese
 _CLOSERS = "\"'”’」』）)\\]》〉】〕"
+# Runs are bounded and possessive where no shorter match could succeed, so that a long run of
+# "!" or "。" is scanned in linear time (unbounded, a 100 KB run took minutes).
 _CJK_BOUNDARY = re.compile(
     rf"[。！？]+[!?！？]*[{_CLOSERS}]*"
-    rf"|[!?]+[{_CLOSERS}]*(?=\s|[^\x00-\x7f]|$)"
+    rf"|[!?]{{1,64}}+[{_CLOSERS}]{{0,64}}(?=\s|[^\x00-\x7f]|$)"
     rf"|(?<![A-Za-z0-9.])\.+[{_CLOSERS}]*(?=\s)"
 )
 # Korean puts a space between sentences, and a quote followed directly by a
 # particle ("준비됐다!"고 말했다, "좋다."라고) continues the sentence.
 _KO_BOUNDARY = re.compile(
-    rf"(?:[。！？!?]+|(?<![A-Za-z0-9.])\.+)[.。!?！？]*[{_CLOSERS}]*(?=\s)"
+    rf"(?:[。！？!?]{{1,64}}+|(?<![A-Za-z0-9.])\.{{1,64}}+)[.。!?！？]{{0,64}}+[{_CLOSERS}]{{0,64}}+(?=\s)"
 )
 
 
@@ -361,15 +429,12 @@ def _cut_long(text: str, a: int, b: int) -> list[tuple[int, int]]:
     mid, lo, hi = a + n // 2, a + n // 4, b - n // 4
     cut = None
     for pat in _SEPARATOR_CLASSES:
-        cands = [m.end() for m in pat.finditer(text, lo, hi)]
-        if cands:
-            cut = min(cands, key=lambda c: abs(c - mid))
+        cut = _nearest(pat, text, lo, hi, mid)
+        if cut is not None:
             break
     if cut is None:  # whitespace anywhere, else the middle of the character run
-        cands = [m.end() for m in _SEPARATOR_CLASSES[-1].finditer(text, a + 1, b - 1)]
-        if cands:
-            cut = min(cands, key=lambda c: abs(c - mid))
-        else:
+        cut = _nearest(_SEPARATOR_CLASSES[-1], text, a + 1, b - 1, mid)
+        if cut is None:
             cut = mid
             while cut < b - 1 and unicodedata.combining(text[cut]):
                 cut += 1
@@ -377,3 +442,26 @@ def _cut_long(text: str, a: int, b: int) -> list[tuple[int, int]]:
     for pa, pb in _pieces(text, [cut], a, b):
         out.extend(_cut_long(text, pa, pb))
     return out
+
+
+def _nearest(pat: re.Pattern, text: str, lo: int, hi: int, mid: int) -> int | None:
+    """The end of the match of `pat` in text[lo:hi] nearest to `mid` (the earlier one on a tie),
+    or None. The separators match one character or none, so match positions do not depend on
+    where a scan starts: look just after `mid`, then in growing windows just before it, instead
+    of listing every match (which made long runs slow)."""
+    if pat.search(text, lo, hi) is None:
+        return None
+    after = pat.search(text, mid, hi)
+    before = None
+    reach = 64
+    while True:
+        start = max(lo, mid - reach)
+        for m in pat.finditer(text, start, hi):
+            if m.start() >= mid:
+                break
+            before = m.end()
+        if before is not None or start == lo:
+            break
+        reach *= 8
+    cands = [c for c in (before, after.end() if after else None) if c is not None]
+    return min(cands, key=lambda c: abs(c - mid))
