@@ -120,3 +120,133 @@ def test_html_and_markdown_and_docx(tmp_path):
     (tmp_path / "broken.docx").write_bytes(b"PK\x03\x04 not really a docx")
     with pytest.raises(BadInput, match="docx"):
         read_file(tmp_path / "broken.docx")
+
+
+# ---------------------------------------------------------------- PDF (issue 8)
+
+
+def make_pdf(pages: list[list[str]], image_only: bool = False) -> bytes:
+    """A minimal valid PDF written by hand: one page per list of lines (Helvetica, 14 pt leading,
+    an empty string is an empty line), or, with `image_only`, pages that hold only a small grey
+    image: a scan without a text layer."""
+    import zlib
+
+    objs: list[bytes] = []
+
+    def add(body: bytes) -> int:
+        objs.append(body)
+        return len(objs)
+
+    catalog, pages_obj = add(b""), add(b"")  # filled in below
+    font = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+    image = add(b"<< /Type /XObject /Subtype /Image /Width 2 /Height 2 /ColorSpace /DeviceGray "
+                b"/BitsPerComponent 8 /Length 4 >>\nstream\n\x80\x90\xa0\xb0\nendstream")
+    kids = []
+    for lines in pages:
+        if image_only:
+            content = b"q 400 0 0 600 100 100 cm /Im1 Do Q"
+        else:
+            ops = [b"BT /F1 11 Tf 72 760 Td 14 TL"]
+            for line in lines:
+                esc = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+                ops.append(b"(" + esc.encode("cp1252") + b") Tj T*")
+            content = b"\n".join([*ops, b"ET"])
+        packed = zlib.compress(content)
+        stream = add(b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(packed) + packed + b"\nendstream")
+        kids.append(add(b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
+                        b"/Resources << /Font << /F1 %d 0 R >> /XObject << /Im1 %d 0 R >> >> >>"
+                        % (pages_obj, stream, font, image)))
+    objs[catalog - 1] = b"<< /Type /Catalog /Pages %d 0 R >>" % pages_obj
+    objs[pages_obj - 1] = (b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % k for k in kids)
+                           + b"] /Count %d >>" % len(kids))
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for i, body in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
+    out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, catalog, xref)
+    return bytes(out)
+
+
+PDF_PARAGRAPHS = [
+    "Leaders meet in Pyongyang",
+    "The two leaders met on Sunday in the capital to discuss trade and security. They agreed to hold "
+    "further talks next month, officials said, and both sides described the meeting as friendly.",
+    "Chinese Vice Premier Liu visited the city for three days. He toured a factory and a school, and "
+    "attended a banquet held in his honour by the government of the host country.",
+    "No date was set for the next round of talks.",
+]
+
+
+def article_pdf() -> bytes:
+    """Three pages with a running header, page numbers and paragraphs wrapped at ~70 columns, one
+    of them running over a page break and one word hyphenated at a line end."""
+    return make_pdf([
+        ["Daily News - World", "Leaders meet in Pyongyang",
+         "The two leaders met on Sunday in the capital to discuss trade and secu-",
+         "rity. They agreed to hold further talks next month, officials",
+         "said, and both sides described the meeting as friendly.", "Page 1"],
+        ["Daily News - World",
+         "Chinese Vice Premier Liu visited the city for three days. He toured a",
+         "factory and a school, and attended a banquet held in his honour by the", "- 2 -"],
+        ["Daily News - World", "government of the host country.",
+         "No date was set for the next round of talks.", "Page 3 of 3"],
+    ])
+
+
+def test_text_pdf_reads_into_paragraphs_without_headers_or_page_numbers():
+    doc = read_bytes(article_pdf(), "article.pdf")
+    texts = [p.text for p in doc.paragraphs]
+    assert not any("Daily News" in t or "Page" in t or t == "- 2 -" for t in texts)
+    assert texts[0] == PDF_PARAGRAPHS[0]
+    assert doc.paragraphs[0].kind == "title"
+    assert "secu-rity." in texts[1]  # a word broken at a line end is joined (hyphen kept, no space)
+    assert texts[1].replace("secu-rity", "security") == PDF_PARAGRAPHS[1]
+    assert texts[2:] == PDF_PARAGRAPHS[2:]  # the paragraph that runs over a page break is one
+    assert doc.encoding == "pdf"
+
+
+def test_pdf_file_on_disk_and_suffix_supported(tmp_path):
+    path = tmp_path / "news.pdf"
+    path.write_bytes(article_pdf())
+    doc = read_file(path)
+    assert doc.name == "news.pdf" and len(doc.paragraphs) == len(PDF_PARAGRAPHS)
+
+
+def test_scanned_pdf_is_refused_with_one_line():
+    with pytest.raises(BadInput, match=r"scan\.pdf: has no text layer \(scanned\?\); OCR it first"):
+        read_bytes(make_pdf([["x"], ["y"]], image_only=True), "scan.pdf")
+
+
+def test_encrypted_pdf_is_refused_but_permissions_only_pdf_is_read():
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    def encrypted(user: str) -> bytes:
+        w = PdfWriter(clone_from=PdfReader(io.BytesIO(article_pdf())))
+        w.encrypt(user, owner_password="owner", algorithm="RC4-128")
+        buf = io.BytesIO()
+        w.write(buf)
+        return buf.getvalue()
+
+    with pytest.raises(BadInput, match="locked.pdf: is encrypted"):
+        read_bytes(encrypted("secret"), "locked.pdf")
+    assert len(read_bytes(encrypted(""), "open.pdf").paragraphs) == len(PDF_PARAGRAPHS)
+
+
+@pytest.mark.parametrize("data", [b"%PDF-1.4\ngarbage", b"not a pdf at all", b"%PDF-1.7\n1 0 obj << /Type /Catalog"])
+def test_broken_pdf_is_one_line(data):
+    with pytest.raises(BadInput, match="x.pdf: not a readable PDF"):
+        read_bytes(data, "x.pdf")
+
+
+def test_pdf_page_cap(monkeypatch):
+    from workbench import documents
+
+    monkeypatch.setattr(documents, "MAX_PDF_PAGES", 2)
+    with pytest.raises(BadInput, match="has 3 pages; the limit is 2"):
+        read_bytes(article_pdf(), "long.pdf")

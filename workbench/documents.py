@@ -548,27 +548,55 @@ _HYPHENATED_END = re.compile(r"[A-Za-z]-$")
 
 def _pdf_paragraphs(data: bytes, name: str) -> tuple[list[str], list[Kind]]:
     """Paragraphs of a text PDF (pypdf): each page's lines, without running headers, footers and
-    page numbers, joined into paragraphs by the same rules as hard-wrapped text."""
+    page numbers, joined into paragraphs (across page breaks too)."""
     pages = _pdf_page_lines(data, name)
     if not any(line.strip() for lines in pages for line in lines):
         raise BadInput(f"{name}: has no text layer (scanned?); OCR it first")
-    pages = _drop_running_lines(pages)
     lines: list[str] = []
-    for page in pages:
-        for line in page:
-            line = line.strip()
-            if not line:
-                if lines and lines[-1]:
-                    lines.append("")
-                continue
-            if lines and lines[-1] and _HYPHENATED_END.search(lines[-1]) and line[:1].islower():
-                lines[-1] += line  # "inter-" + "national": one word broken by the line end
-            else:
-                lines.append(line)
-    # A page break ends a line, not necessarily a paragraph: split_paragraphs re-joins a
-    # paragraph's lines (across pages too) when the text is wrapped at a fixed width.
-    texts = split_paragraphs("\n".join(lines))
+    for page in _drop_running_lines(pages):
+        page = [" ".join(ln.split()) for ln in page]
+        while page and not page[-1]:
+            page.pop()  # a page's end is not a paragraph break by itself
+        while page and not page[0]:
+            page.pop(0)
+        lines.extend(page)
+    texts = _join_pdf_lines(lines)
     return texts, classify(texts)
+
+
+_SENTENCE_END = re.compile(r"[.!?。！？][\"'”’)\]]*$")
+
+
+def _join_pdf_lines(lines: list[str]) -> list[str]:
+    """Re-join a PDF's lines into paragraphs. A line continues the paragraph when the one before
+    it is nearly as wide as the text column, or fairly wide and not the end of a sentence; a
+    blank line, a short line or a list item starts a new one. "inter-" + "national" is joined
+    without a space (the hyphen is kept: it may be a real one)."""
+    filled = sorted(len(ln) for ln in lines if ln)
+    width = filled[int(0.9 * (len(filled) - 1))] if filled else 0
+    paragraphs: list[str] = []
+    current = ""
+    prev = ""
+    for line in lines:
+        if not line:
+            if current:
+                paragraphs.append(current)
+            current = prev = ""
+            continue
+        joins = bool(current) and not _LIST_ITEM.match(line) and (
+            len(prev) >= 0.85 * width or (len(prev) >= 0.6 * width and not _SENTENCE_END.search(prev)))
+        if joins and _HYPHENATED_END.search(prev) and line[:1].islower():
+            current += line
+        elif joins:
+            current += " " + line
+        else:
+            if current:
+                paragraphs.append(current)
+            current = line
+        prev = line
+    if current:
+        paragraphs.append(current)
+    return paragraphs
 
 
 def _pdf_page_lines(data: bytes, name: str) -> list[list[str]]:

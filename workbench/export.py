@@ -149,7 +149,7 @@ def _resolve_target(path: Path) -> Path:
     target = Path(os.path.realpath(path)) if path.is_symlink() else path
     try:
         st = target.stat()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # the folder check says what is wrong
         return target
     except OSError as exc:
         raise OutputError(f"{path}: cannot be written ({_why(exc)})") from None

@@ -438,6 +438,8 @@ def _cut_long(text: str, a: int, b: int) -> list[tuple[int, int]]:
             cut = mid
             while cut < b - 1 and unicodedata.combining(text[cut]):
                 cut += 1
+            if cut - mid > MAX_SENTENCE_CHARS // 2:  # a run of combining marks: cut it in the middle
+                cut = mid
     out = []
     for pa, pb in _pieces(text, [cut], a, b):
         out.extend(_cut_long(text, pa, pb))
