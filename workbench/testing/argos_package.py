@@ -510,7 +510,7 @@ def write_zip(out_file: Path, members: list[tuple[str, bytes | int]]) -> Path:
                 data, crc = _zeros_stream(content)
                 size = content
             else:
-                c = zlib.compressobj(6, zlib.DEFLATED, -15)
+                c = zlib.compressobj(1, zlib.DEFLATED, -15)
                 data = c.compress(content) + c.flush()
                 crc, size = zlib.crc32(content), len(content)
             offset = f.tell()
