@@ -302,7 +302,10 @@ def validate_archive(path: str | Path) -> ArchiveInfo:
 def _check_directory(path: Path, zf: zipfile.ZipFile) -> ArchiveInfo:
     name = path.name
     infos = zf.infolist()
-    total = 0
+    declared = sum(i.file_size for i in infos)
+    if declared > MAX_UNCOMPRESSED:
+        raise BadPackage(f"{name}: unpacks to {declared / 2**30:.1f} GB, more than any real model "
+                         f"(at most {MAX_UNCOMPRESSED / 2**30:.0f} GB); refusing (a zip bomb?)")
     tops: set[str] = set()
     files: set[str] = set()
     dirs: set[str] = set()
@@ -320,10 +323,6 @@ def _check_directory(path: Path, zf: zipfile.ZipFile) -> ArchiveInfo:
             continue
         if info.flag_bits & 0x1:
             raise BadPackage(f"{name}: member {_shown(member)} is encrypted")
-        total += info.file_size
-        if total > MAX_UNCOMPRESSED:
-            raise BadPackage(f"{name}: unpacks to more than {MAX_UNCOMPRESSED / 2**30:.0f} GB, more than any "
-                             f"real model; refusing (a zip bomb?)")
         if info.file_size >= RATIO_MIN_SIZE and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise BadPackage(f"{name}: member {_shown(member)} unpacks {info.file_size // max(info.compress_size, 1)} "
                              f"times its size, which no model file does; refusing (a zip bomb?)")
@@ -359,7 +358,7 @@ def _check_directory(path: Path, zf: zipfile.ZipFile) -> ArchiveInfo:
         raise BadPackage(f"{name}: no CTranslate2 model (model/model.bin) in the archive")
     if f"{top}/sentencepiece.model" not in files and f"{top}/bpe.model" not in files:
         raise BadPackage(f"{name}: no tokenizer (sentencepiece.model or bpe.model) in the archive")
-    return ArchiveInfo(path, top, meta.from_code, meta.to_code, meta.version, meta.folder, total)
+    return ArchiveInfo(path, top, meta.from_code, meta.to_code, meta.version, meta.folder, declared)
 
 
 # ---------------------------------------------------------------- transactional install
