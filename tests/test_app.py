@@ -357,3 +357,14 @@ def test_result_key_and_names(models):
     assert inputs.download_stem("china-dprk.en.txt") == "china-dprk"
     assert inputs.download_stem("pasted text") == "pasted-text"
     assert inputs.download_stem("../../..") == "parallax"
+
+
+def test_read_only_models_hide_the_upload(models, monkeypatch):
+    """PARALLAX_READONLY_MODELS=1 (a shared server): no upload box, one line saying why."""
+    monkeypatch.setenv("PARALLAX_READONLY_MODELS", "1")
+    at = start()
+    assert not at.sidebar.get("file_uploader")
+    assert any("turned off" in c.value for c in at.sidebar.caption)
+    monkeypatch.setenv("PARALLAX_READONLY_MODELS", "0")
+    at.run()
+    assert at.sidebar.file_uploader(key="model_upload") is not None

@@ -241,3 +241,43 @@ def test_remove_is_safe(no_models, package_files, tmp_path):
     assert [p.name for p in no_models.iterdir() if not p.name.startswith(".")] == []
     r = run_cli("models", "remove", "en", "ko")
     assert r.returncode == 1 and b"no en" in r.stderr
+
+
+def test_installs_are_serialised_and_clean_up_after_a_killed_one(no_models, package_files):
+    """Two threads installing at once both succeed, one after the other (a file lock), and a staging
+    folder left by a killed install is removed by the next one."""
+    import threading
+
+    stale = no_models.parent / f".{no_models.name}-staging-killed"
+    (stale / "translate-en_ko-0_1").mkdir(parents=True)
+    errors: list[Exception] = []
+
+    def install(lang: str) -> None:
+        for _ in range(3):
+            try:
+                install_archive(package_files[lang])
+            except Exception as exc:  # noqa: BLE001 - any failure is what this test looks for
+                errors.append(exc)
+
+    threads = [threading.Thread(target=install, args=(lang,)) for lang in ("ko", "ko", "zh")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    good, broken = scan_packages()
+    assert {(p.from_code, p.to_code) for p in good} == {("en", "ko"), ("en", "zh")} and broken == []
+    assert not stale.exists()
+    assert [p.name for p in no_models.parent.iterdir() if "staging" in p.name] == []
+
+
+def test_reinstall_without_an_atomic_exchange(no_models, package_files, monkeypatch):
+    """Where renameat2(RENAME_EXCHANGE) is missing, the old folder is moved aside, the new one in."""
+    import workbench.models as models_module
+
+    first = install_archive(package_files["ko"])
+    before = (first.path / "model" / "model.bin").stat().st_ino
+    monkeypatch.setattr(models_module, "_exchange", lambda a, b: False)
+    again = install_archive(package_files["ko"])
+    assert again.path == first.path and (again.path / "model" / "model.bin").stat().st_ino != before
+    assert [p.name for p in no_models.parent.iterdir() if "staging" in p.name] == []

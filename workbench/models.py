@@ -366,24 +366,34 @@ def _check_directory(path: Path, zf: zipfile.ZipFile) -> ArchiveInfo:
 
 @contextmanager
 def install_lock(root: Path) -> Iterator[None]:
-    """One install or removal at a time in a package folder, across threads and processes."""
+    """One install or removal at a time in a package folder, across threads and processes.
+    Whoever holds the lock owns every staging folder, so any found then is a killed install's."""
     root.mkdir(parents=True, exist_ok=True)
     with open(root / LOCK_NAME, "a+b") as f:
         fcntl.flock(f.fileno(), fcntl.LOCK_EX)
         try:
+            for parent, prefix in _staging_places(root):
+                for stale in parent.glob(prefix + "*"):
+                    if stale.is_dir() and not stale.is_symlink():
+                        shutil.rmtree(stale, ignore_errors=True)
             yield
         finally:
             fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+
+
+def _staging_places(root: Path) -> list[tuple[Path, str]]:
+    return [(root.parent, f".{root.name}-staging-"), (root, ".parallax-staging-")]
 
 
 def _staging_dir(root: Path) -> Path:
     """A private folder on the package folder's filesystem (so the final rename is atomic) but
     outside it (so argospm never sees a half-extracted package); inside it as a hidden folder
     when its parent is not writable."""
+    (outside, prefix), (inside, fallback) = _staging_places(root)
     try:
-        return Path(tempfile.mkdtemp(prefix=f".{root.name}-staging-", dir=root.parent))
+        return Path(tempfile.mkdtemp(prefix=prefix, dir=outside))
     except OSError:
-        return Path(tempfile.mkdtemp(prefix=".parallax-staging-", dir=root))
+        return Path(tempfile.mkdtemp(prefix=fallback, dir=inside))
 
 
 def _extract(zf: zipfile.ZipFile, top: str, dest: Path, name: str) -> None:
