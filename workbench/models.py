@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ctypes
 import errno
-import fcntl
 import json
 import os
 import re
@@ -30,6 +29,11 @@ from pathlib import Path, PurePosixPath
 from typing import Callable, Iterator
 
 from .errors import BadPackage, OfflineError, UsageError, WorkbenchError
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: installs are then not serialised between processes
+    fcntl = None  # type: ignore[assignment]
 from .langid import parse_lang
 
 # Real packages are ~100-400 MB unpacked, in a few dozen files, and their weights barely compress.
@@ -370,7 +374,8 @@ def install_lock(root: Path) -> Iterator[None]:
     Whoever holds the lock owns every staging folder, so any found then is a killed install's."""
     root.mkdir(parents=True, exist_ok=True)
     with open(root / LOCK_NAME, "a+b") as f:
-        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+        if fcntl is not None:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX)
         try:
             for parent, prefix in _staging_places(root):
                 for stale in parent.glob(prefix + "*"):
@@ -378,7 +383,8 @@ def install_lock(root: Path) -> Iterator[None]:
                         shutil.rmtree(stale, ignore_errors=True)
             yield
         finally:
-            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+            if fcntl is not None:
+                fcntl.flock(f.fileno(), fcntl.LOCK_UN)
 
 
 def _staging_places(root: Path) -> list[tuple[Path, str]]:
@@ -396,8 +402,8 @@ def _staging_dir(root: Path) -> Path:
         return Path(tempfile.mkdtemp(prefix=fallback, dir=inside))
 
 
-def _extract(zf: zipfile.ZipFile, top: str, dest: Path, name: str) -> None:
-    """Extract the members under `top` into `dest`, never writing more than the directory said
+def _extract(zf: zipfile.ZipFile, dest: Path, name: str) -> None:
+    """Extract the members under the (checked, single) top folder into `dest`, never writing more than the directory said
     (zipfile checks each member's CRC as its last byte is read)."""
     dest.mkdir()
     written = 0
@@ -495,7 +501,7 @@ def install_archive(path: str | Path) -> PackageInfo:
             new = staging / info.folder
             try:
                 with zipfile.ZipFile(path) as zf:
-                    _extract(zf, info.top, new, path.name)
+                    _extract(zf, new, path.name)
             except zipfile.BadZipFile as exc:
                 raise BadPackage(f"{path.name}: archive is damaged ({_one_line(exc)})") from None
             except (FileExistsError, NotADirectoryError, IsADirectoryError):
@@ -516,8 +522,7 @@ def install_archive(path: str | Path) -> PackageInfo:
             shutil.rmtree(staging, ignore_errors=True)
         engine.release_translators(target)  # the replaced package's translator, if one was loaded
     _clear_argos_caches()
-    pkg = _package_at(target, read_metadata(target))
-    return pkg
+    return _package_at(target, read_metadata(target))
 
 
 def archives_in(folder: str | Path) -> list[Path]:
