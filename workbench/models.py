@@ -441,7 +441,8 @@ def smoke_test(pkg: PackageInfo) -> None:
         if not isinstance(text, str):
             raise ValueError("the model returned no text")
     except Exception as exc:
-        raise BadPackage(f"the model does not translate ({exc.__class__.__name__}: {_one_line(exc)})") from None
+        detail = _one_line(exc).replace(f"{pkg.path}{os.sep}", "")  # the staging folder means nothing to users
+        raise BadPackage(f"the model does not translate ({exc.__class__.__name__}: {detail})") from None
     finally:
         engine.release_translators(pkg.path)
 
