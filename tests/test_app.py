@@ -348,8 +348,23 @@ def test_sample_files_lists_english_only(tmp_path):
 def test_result_key_and_names(models):
     a, b = from_text(DOC_TEXT), from_text(DOC_TEXT + " More.")
     assert inputs.document_key(a) == inputs.document_key(from_text(DOC_TEXT)) != inputs.document_key(b)
-    pkgs = [m for m in models.values()]
-    assert inputs.result_key(a, ["ko"], pkgs) != inputs.result_key(a, ["ko", "zh"], pkgs)
+    assert inputs.result_key(a, ["ko"]) != inputs.result_key(a, ["ko", "zh"]) != inputs.result_key(b, ["ko", "zh"])
+    used = inputs.made_with([[models["ko"]], [models["zh"]]])
+    assert inputs.made_with_label(used) == "made with en→ko 0.1, en→zh 0.1"
+    assert inputs.replaced_pairs(used, list(models.values())) == []
+    assert inputs.previous_version_note(used, list(models.values())) is None
+    assert inputs.replaced_pairs(used, [models["zh"]]) == ["en→ko"]  # en→ko removed or replaced
     assert inputs.download_stem("china-dprk.en.txt") == "china-dprk"
     assert inputs.download_stem("pasted text") == "pasted-text"
     assert inputs.download_stem("../../..") == "parallax"
+
+
+def test_read_only_models_hide_the_upload(models, monkeypatch):
+    """PARALLAX_READONLY_MODELS=1 (a shared server): no upload box, one line saying why."""
+    monkeypatch.setenv("PARALLAX_READONLY_MODELS", "1")
+    at = start()
+    assert not at.sidebar.get("file_uploader")
+    assert any("turned off" in c.value for c in at.sidebar.caption)
+    monkeypatch.setenv("PARALLAX_READONLY_MODELS", "0")
+    at.run()
+    assert at.sidebar.file_uploader(key="model_upload") is not None

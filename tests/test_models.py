@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import SAMPLE, run_cli
 from workbench.errors import BadPackage, OfflineError
 from workbench.models import (find_package, install_archive, install_from_index, scan_packages,
                               validate_archive)
@@ -194,3 +194,90 @@ def test_setup_fetches_missing_models_when_online(no_models, local_index, tmp_pa
     r = run_cli("setup", "--models-dir", str(tmp_path / "none"), env={"ARGOS_PACKAGE_INDEX": local_index})
     assert r.returncode == 0, r.stderr
     assert {(p.from_code, p.to_code) for p in scan_packages()[0]} == {("en", "ko"), ("en", "zh")}
+
+
+SPLITTER_STACK = {"torch", "stanza", "spacy", "minisbd", "onnxruntime"}
+
+
+def imported_modules(stderr: bytes) -> set[str]:
+    """Top-level module names from `python -X importtime` output (PYTHONPROFILEIMPORTTIME=1)."""
+    names = set()
+    for line in stderr.decode("utf-8", "replace").splitlines():
+        if line.startswith("import time:") and "|" in line:
+            names.add(line.rsplit("|", 1)[1].strip().split(".")[0])
+    return names
+
+
+def test_model_commands_never_import_argos_sentence_splitters(no_models, package_files, tmp_path):
+    """argostranslate.translate (imported by its install_from_path and uninstall) pulls in its
+    sentence splitters: torch, Stanza, spaCy, minisbd. Installing, listing and translating never need them."""
+    folder = tmp_path / "models"
+    folder.mkdir()
+    shutil.copy(package_files["zh"], folder)
+    commands = [("models", "list"), ("models", "install", str(package_files["ko"])),
+                ("setup", "--offline", "--models-dir", str(folder)),
+                ("translate", "-q", "--json", "--to", "ko,zh", str(SAMPLE)), ("models", "remove", "en", "zh")]
+    for args in commands:
+        r = run_cli(*args, env={"PYTHONPROFILEIMPORTTIME": "1"})
+        assert r.returncode == 0, (args, r.stderr[-500:])
+        modules = imported_modules(r.stderr)
+        assert "workbench" in modules  # the profile was read
+        assert not modules & SPLITTER_STACK, (args, sorted(modules & SPLITTER_STACK))
+
+
+def test_remove_is_safe(no_models, package_files, tmp_path):
+    """A package folder that is a symlink is unlinked, never followed; the others are removed whole."""
+    install_archive(package_files["ko"])
+    elsewhere = tmp_path / "elsewhere"
+    with zipfile.ZipFile(package_files["zh"]) as zf:
+        zf.extractall(elsewhere)
+    (no_models / "translate-en_zh-0_1").symlink_to(next(elsewhere.iterdir()), target_is_directory=True)
+    assert find_package("en", "zh") is not None
+    r = run_cli("models", "remove", "en", "zh")
+    assert r.returncode == 0, r.stderr
+    assert find_package("en", "zh") is None and (next(elsewhere.iterdir()) / "model" / "model.bin").is_file()
+    r = run_cli("models", "remove", "en", "ko")
+    assert r.returncode == 0 and find_package("en", "ko") is None
+    assert [p.name for p in no_models.iterdir() if not p.name.startswith(".")] == []
+    r = run_cli("models", "remove", "en", "ko")
+    assert r.returncode == 1 and b"no en" in r.stderr
+
+
+def test_installs_are_serialised_and_clean_up_after_a_killed_one(no_models, package_files):
+    """Two threads installing at once both succeed, one after the other (a file lock), and a staging
+    folder left by a killed install is removed by the next one."""
+    import threading
+
+    stale = no_models.parent / f".{no_models.name}-staging-killed"
+    (stale / "translate-en_ko-0_1").mkdir(parents=True)
+    errors: list[Exception] = []
+
+    def install(lang: str) -> None:
+        for _ in range(3):
+            try:
+                install_archive(package_files[lang])
+            except Exception as exc:  # noqa: BLE001 - any failure is what this test looks for
+                errors.append(exc)
+
+    threads = [threading.Thread(target=install, args=(lang,)) for lang in ("ko", "ko", "zh")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    good, broken = scan_packages()
+    assert {(p.from_code, p.to_code) for p in good} == {("en", "ko"), ("en", "zh")} and broken == []
+    assert not stale.exists()
+    assert [p.name for p in no_models.parent.iterdir() if "staging" in p.name] == []
+
+
+def test_reinstall_without_an_atomic_exchange(no_models, package_files, monkeypatch):
+    """Where renameat2(RENAME_EXCHANGE) is missing, the old folder is moved aside, the new one in."""
+    import workbench.models as models_module
+
+    first = install_archive(package_files["ko"])
+    before = (first.path / "model" / "model.bin").stat().st_ino
+    monkeypatch.setattr(models_module, "_exchange", lambda a, b: False)
+    again = install_archive(package_files["ko"])
+    assert again.path == first.path and (again.path / "model" / "model.bin").stat().st_ino != before
+    assert [p.name for p in no_models.parent.iterdir() if "staging" in p.name] == []

@@ -172,6 +172,19 @@ def load_translator(pkg: PackageInfo, threads: ThreadOptions):
 _tokenizers: dict[str, object] = {}
 
 
+def release_translators(path) -> int:
+    """Forget the translators (and their tokenizers) loaded from a package folder that was
+    replaced or removed, so their memory is freed once running translations let go of them."""
+    where = str(path)
+    with _translators_lock:
+        gone = [k for k in _translators if k[0] == where]
+        for k in gone:
+            del _translators[k]
+    for identity in {k[1] for k in gone}:
+        _tokenizers.pop(identity, None)
+    return len(gone)
+
+
 def load_tokenizer(pkg: PackageInfo):
     """The package's own tokenizer object from argostranslate (sentencepiece or BPE)."""
     tok = _tokenizers.get(pkg.identity)

@@ -180,10 +180,10 @@ def choose_glossary() -> tuple[list, str]:
                 return [], "none"
             terms = load_glossary_upload(upload.getvalue(), upload.name)
             if not terms:
-                st.warning(f"{upload.name}: the glossary has no terms.")
+                st.warning(f"{inputs.plain(upload.name)}: the glossary has no terms.")
             return terms, upload.name
     except WorkbenchError as exc:
-        st.error(exc.message)
+        st.error(inputs.plain(exc.message))
     return [], "none"
 
 
@@ -214,7 +214,7 @@ def _companion(choice: str, source: Source | None, src: documents.Document, lang
         if choice in ("Paste text", "Upload file") and source is not None:
             return read_companion(source, lang, what)
     except WorkbenchError as exc:
-        st.error(exc.message)
+        st.error(inputs.plain(exc.message))
     return None
 
 
@@ -403,7 +403,7 @@ def compare_view(engine: Engine, src: documents.Document | None) -> None:
     try:
         version, message = read_translation(source, lang_choice)
     except WorkbenchError as exc:
-        st.error(exc.message)
+        st.error(inputs.plain(exc.message))
         return
     if message:
         st.warning(message)
@@ -420,9 +420,9 @@ def compare_view(engine: Engine, src: documents.Document | None) -> None:
                                        help="One link per sentence instead of per paragraph (the checks "
                                             "stay per paragraph).") else "paragraph"
     with c_info:
-        extras = [f"glossary: {glossary_name} ({len(glossary)} terms)" if glossary else "no glossary"]
-        extras.append(f"reference: {reference.name}" if reference is not None else "no reference")
-        st.caption(f"**{version.name}** · {language_name(lang)} · {len(version.paragraphs)} paragraphs, "
+        extras = [f"glossary: {inputs.plain(glossary_name)} ({len(glossary)} terms)" if glossary else "no glossary"]
+        extras.append(f"reference: {inputs.plain(reference.name)}" if reference is not None else "no reference")
+        st.caption(f"**{inputs.plain(version.name)}** · {language_name(lang)} · {len(version.paragraphs)} paragraphs, "
                    f"{version.sentence_count} sentences · " + " · ".join(extras))
 
     packages = sorted(p.identity for p in engine.packages())
@@ -435,10 +435,10 @@ def compare_view(engine: Engine, src: documents.Document | None) -> None:
         try:
             remember("compare_results", key, compute(engine, src, version, glossary, reference, other, use_mt, unit))
         except WorkbenchError as exc:
-            st.error(exc.message)
+            st.error(inputs.plain(exc.message))
             return
         except Exception as exc:
-            st.error(f"Comparison failed. {inputs.one_line(exc)}")
+            st.error(inputs.plain(f"Comparison failed. {inputs.one_line(exc)}"))
             return
         results = st.session_state["compare_results"]
     result = results[key]

@@ -37,9 +37,57 @@ def document_key(doc: Document) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def result_key(doc: Document, targets: Sequence[str], packages: Sequence[PackageInfo]) -> tuple:
-    """Same text + same targets + same installed packages = same result: never recomputed."""
-    return document_key(doc), tuple(targets), tuple(sorted(p.identity for p in packages))
+def result_key(doc: Document, targets: Sequence[str]) -> tuple[str, tuple[str, ...]]:
+    """A finished result is kept under its text and targets only, not the installed packages:
+    another session re-installing a model must not make it vanish (see `made_with`)."""
+    return document_key(doc), tuple(targets)
+
+
+def made_with(chains: Sequence[Sequence[PackageInfo]]) -> tuple[tuple[str, str, str], ...]:
+    """(pair, version, identity) of each package a result was translated with, in route order."""
+    seen: dict[str, tuple[str, str, str]] = {}
+    for chain in chains:
+        for p in chain:
+            seen.setdefault(p.identity, (p.pair, p.version, p.identity))
+    return tuple(seen.values())
+
+
+def replaced_pairs(used: Sequence[tuple[str, str, str]], packages: Sequence[PackageInfo]) -> list[str]:
+    """The pairs among `used` whose newest installed package is no longer the one used (re-installed,
+    upgraded or removed since): the result is then from a previous version of that model."""
+    newest: dict[str, str] = {}
+    for p in packages:  # newest first within a pair
+        newest.setdefault(p.pair, p.identity)
+    return [pair for pair, _version, identity in used if newest.get(pair) != identity]
+
+
+def made_with_label(used: Sequence[tuple[str, str, str]]) -> str:
+    """"made with en→ko 1.1, en→zh 1.9"."""
+    return "made with " + ", ".join(f"{pair} {version}".strip() for pair, version, _ in used)
+
+
+def previous_version_note(used: Sequence[tuple[str, str, str]], packages: Sequence[PackageInfo]) -> str | None:
+    """What to say over a result whose model was replaced since it was made; None if none was."""
+    changed = set(replaced_pairs(used, packages))
+    if not changed:
+        return None
+    which = " and ".join(f"{pair} model ({version or '?'})" for pair, version, _ in used if pair in changed)
+    return f"Made with a previous version of the {which}; click Translate to translate it again."
+
+
+# Backslash-escaped (CommonMark allows it for any ASCII punctuation), these cannot form a link or
+# image ([ ]), an HTML tag or autolink (< >), emphasis (* _ ~), math ($), a heading (#), a Streamlit
+# :color[]/:icon: directive ([ ]) or an entity (&); "://" and "www." are broken up so no bare
+# URL becomes a link. Other punctuation is left alone, so messages stay readable in tests.
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>~$&#])")
+
+
+def plain(text: object) -> str:
+    """Text from a file, an archive or an error about one, made safe for st.markdown, st.error,
+    st.caption...: shown literally on one line, never interpreted as Markdown (a member name like
+    ![x](http://host/pixel) would otherwise make every visitor's browser fetch that URL)."""
+    text = _MARKDOWN_SPECIALS.sub(r"\\\1", " ".join(str(text).split()))
+    return text.replace("://", "\\://").replace("www.", "www\\.")
 
 
 def download_stem(name: str) -> str:

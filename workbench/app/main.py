@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import time
@@ -55,6 +56,12 @@ def load_upload(data: bytes, name: str, lang: str | None) -> documents.Document:
 
 
 one_line = inputs.one_line
+plain = inputs.plain  # every string from a file or an archive goes through this before Markdown
+
+
+def models_read_only() -> bool:
+    """PARALLAX_READONLY_MODELS=1: a shared deployment where visitors may not install models."""
+    return os.environ.get("PARALLAX_READONLY_MODELS", "").strip().lower() in ("1", "true", "yes", "on")
 
 
 # ---------------------------------------------------------------- models panel
@@ -71,35 +78,40 @@ def install_upload(upload) -> None:
                 pkg = install_archive(path)
             done[upload.file_id] = ("ok", f"Installed {pkg.pair} {pkg.version} into {pkg.path}")
             # The engine scans the package folder on every call, so the new pair is usable at
-            # once; cached documents do not depend on models, results are keyed by package identity.
+            # once; finished results stay shown, labelled with the package they were made with.
         except WorkbenchError as exc:
             done[upload.file_id] = ("error", exc.message)
         except Exception as exc:
             done[upload.file_id] = ("error", f"{upload.name}: install failed. {one_line(exc)}")
     kind, message = done[upload.file_id]
-    (st.success if kind == "ok" else st.error)(message)
+    (st.success if kind == "ok" else st.error)(plain(message))
 
 
 def models_panel() -> None:
     st.header("Models")
-    upload = st.file_uploader("Install a model (.argosmodel)", type=["argosmodel"], key="model_upload",
-                              help="An Argos Translate package file, e.g. translate-en_ko-1_1.argosmodel")
-    if upload is not None:
-        install_upload(upload)
+    read_only = models_read_only()
+    if read_only:
+        st.caption("Installing models is turned off on this server (PARALLAX\\_READONLY\\_MODELS).")
+    else:
+        upload = st.file_uploader("Install a model (.argosmodel)", type=["argosmodel"], key="model_upload",
+                                  help="An Argos Translate package file, e.g. translate-en_ko-1_1.argosmodel")
+        if upload is not None:
+            install_upload(upload)
     packages, broken = scan_packages()
     if not packages:
         st.caption("No translation models installed.")
     for p in packages:
-        st.markdown(f"**{p.pair}** · {language_name(p.from_code)} → {language_name(p.to_code)} · version {p.version or '?'}")
-        st.caption(str(p.path))
+        st.markdown(f"**{plain(p.pair)}** · {plain(language_name(p.from_code))} → {plain(language_name(p.to_code))}"
+                    f" · version {plain(p.version or '?')}")
+        st.caption(plain(p.path))
     for b in broken:
-        st.warning(f"Unusable package {b.path.name}: {b.reason}")
+        st.warning(f"Unusable package {plain(b.path.name)}: {plain(b.reason)}")
     have = {(p.from_code, p.to_code) for p in packages}
     for t in DEFAULT_TARGETS:
         if ("en", t) not in have:
             st.warning(f"Missing en→{t} ({language_name(t)}). Install it with:")
             st.code(install_hint("en", t), language="bash", wrap_lines=True)
-            st.caption(f"{offline_hint('en', t).capitalize()}, or upload the file above.")
+            st.caption(f"{offline_hint('en', t).capitalize()}" + ("." if read_only else ", or upload the file above."))
 
 
 # ---------------------------------------------------------------- input
@@ -141,7 +153,7 @@ def choose_document(engine: Engine, then: str = ", then click Translate") -> doc
             return None
         return load_upload(upload.getvalue(), upload.name, lang)
     except WorkbenchError as exc:
-        st.error(exc.message)
+        st.error(plain(exc.message))
         return None
 
 
@@ -175,13 +187,14 @@ def translate(engine: Engine, doc: documents.Document, targets: list[str], table
 
     start = time.perf_counter()
     try:
+        used = inputs.made_with([engine.route(doc.lang, t) for t in targets if t != doc.lang])
         aligned: AlignedDocument | None = None
         for _lang, docs in engine.iter_translate_documents([doc], targets, progress=progress):
             aligned = docs[0]
             table.html(render.aligned_html(doc, aligned, targets, by, page))
     except WorkbenchError as exc:
         status.update(label="Translation failed", state="error", expanded=False)
-        st.error(exc.message)
+        st.error(plain(exc.message))
         return None
     except Exception as exc:
         status.update(label="Translation failed", state="error", expanded=False)
@@ -191,7 +204,7 @@ def translate(engine: Engine, doc: documents.Document, targets: list[str], table
     cached = sum(1 for paras in aligned.translations.values() for s in paras for t in s if t.cached)
     status.update(label=f"Translated {total} sentences into {names} in {seconds:.1f} s", state="complete",
                   expanded=False)
-    return {"aligned": aligned, "seconds": seconds, "cached": cached, "targets": targets}
+    return {"aligned": aligned, "seconds": seconds, "cached": cached, "targets": targets, "made_with": used}
 
 
 
@@ -218,7 +231,7 @@ def page() -> None:
                    "paragraphs align, where its wording differs, and what the checks find.")
         doc = choose_document(engine, then="")
         if doc is not None:
-            st.caption(f"**{doc.name}** · {language_name(doc.lang)} · {len(doc.paragraphs)} paragraphs · "
+            st.caption(f"**{plain(doc.name)}** · {language_name(doc.lang)} · {len(doc.paragraphs)} paragraphs · "
                        f"{doc.sentence_count} sentences")
         compare_view.compare_view(engine, doc)
         return
@@ -226,7 +239,7 @@ def page() -> None:
     doc = choose_document(engine)
     if doc is None:
         return
-    st.caption(f"**{doc.name}** · {language_name(doc.lang)} · {len(doc.paragraphs)} paragraphs · "
+    st.caption(f"**{plain(doc.name)}** · {language_name(doc.lang)} · {len(doc.paragraphs)} paragraphs · "
                f"{doc.sentence_count} sentences")
 
     left, right = st.columns([4, 1], vertical_alignment="bottom")
@@ -236,8 +249,8 @@ def page() -> None:
         try:
             engine.route(doc.lang, t)
         except MissingModel as exc:
-            st.warning(exc.message)
-    key = inputs.result_key(doc, targets, engine.packages())
+            st.warning(plain(exc.message))
+    key = inputs.result_key(doc, targets)
     with right:
         clicked = st.button("Translate", type="primary", disabled=not targets, width="stretch")
     status_box = st.container()
@@ -256,7 +269,12 @@ def page() -> None:
     table = st.empty()
 
     results = st.session_state.get("results", {})
-    if clicked and targets and key not in results:  # the same text, targets and models: shown, not redone
+    packages = engine.packages()
+    previous = results.get(key)
+    stale = previous is not None and bool(inputs.replaced_pairs(previous.get("made_with", ()), packages))
+    # The same text and targets with the same models: shown, not redone. A result made with a model
+    # that was re-installed since stays shown (and says so) until the user translates again.
+    if clicked and targets and (previous is None or stale):
         with status_box:
             result = translate(engine, doc, targets, table, by, page_no)
         if result is not None:
@@ -272,11 +290,15 @@ def page() -> None:
     table.html(render.aligned_html(doc, aligned, result["targets"], by, page_no))
     low = render.low_confidence_count(aligned)
     n = doc.sentence_count * len(result["targets"])
-    notes = [f"Translated in {result['seconds']:.1f} s ({result['cached']} of {n} sentence translations from the cache)."]
+    notes = [f"Translated in {result['seconds']:.1f} s ({result['cached']} of {n} sentence translations from the cache), "
+             f"{plain(inputs.made_with_label(result.get('made_with', ())))}."]
     if low:
         notes.append(f"{low} low-confidence sentences (confidence < {render.LOW_CONFIDENCE}) have a wavy underline.")
     notes.append("Hover over a sentence to see its confidence and to highlight it in every column.")
     status_box.caption(" ".join(notes))
+    replaced = inputs.previous_version_note(result.get("made_with", ()), packages)
+    if replaced:
+        status_box.info(plain(replaced))
     stem = inputs.download_stem(doc.name)
     with c_csv:
         st.download_button(f"CSV ({by}s)", export.csv_bytes([aligned], by=by), file_name=f"{stem}.{by}s.csv",
@@ -291,9 +313,9 @@ def main() -> None:
     try:
         page()
     except WorkbenchError as exc:
-        st.error(exc.message)
+        st.error(plain(exc.message))
     except Exception as exc:  # a bug: one line, never a traceback
-        st.error(one_line(exc))
+        st.error(plain(one_line(exc)))
 
 
 main()

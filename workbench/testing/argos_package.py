@@ -53,13 +53,15 @@ import io
 import json
 import math
 import shutil
+import struct
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["train_sentencepiece", "build_copy_model", "build_argos_package"]
+__all__ = ["train_sentencepiece", "build_copy_model", "build_argos_package", "archive_members", "write_zip"]
 
 # Margins, in logits, between the right choice and the best wrong one.
 _ATTENTION_MARGIN = 40.0
@@ -466,4 +468,59 @@ def build_argos_package(
             for path in sorted(root.rglob("*")):
                 zf.write(path, path.relative_to(tmp).as_posix())
         shutil.move(str(partial), out_file)
+    return out_file
+
+
+# ---------------------------------------------------------------------------
+# hostile archives (for the install's refusal tests)
+
+
+def archive_members(path: Path) -> list[tuple[str, bytes]]:
+    """Every member of a (small) zip as (name, data), to rebuild it with changes."""
+    with zipfile.ZipFile(path) as zf:
+        return [(info.filename, zf.read(info)) for info in zf.infolist()]
+
+
+_ZEROS_MB = bytes(1 << 20)
+
+
+def _zeros_stream(size: int) -> tuple[bytes, int]:
+    """(raw deflate stream, CRC-32) of `size` zero bytes, without compressing them all: one
+    megabyte compressed with a full flush (no reference across it) is repeated, then closed."""
+    unit = zlib.compressobj(9, zlib.DEFLATED, -15)
+    one = unit.compress(_ZEROS_MB) + unit.flush(zlib.Z_FULL_FLUSH)
+    whole, rest = divmod(size, len(_ZEROS_MB))
+    tail = zlib.compressobj(9, zlib.DEFLATED, -15)
+    end = tail.compress(bytes(rest)) + tail.flush(zlib.Z_FINISH)
+    crc = 0
+    for _ in range(whole):
+        crc = zlib.crc32(_ZEROS_MB, crc)
+    return one * whole + end, zlib.crc32(bytes(rest), crc)
+
+
+def write_zip(out_file: Path, members: list[tuple[str, bytes | int]]) -> Path:
+    """A deflated zip written by hand, where a member given as an int is that many zero bytes
+    (a 2 GB member costs ~1 s and 2 MB). Sizes must stay under 4 GiB per member (no ZIP64)."""
+    out_file = Path(out_file)
+    central = []
+    with open(out_file, "wb") as f:
+        for name, content in members:
+            raw = name.encode("utf-8")
+            if isinstance(content, int):
+                data, crc = _zeros_stream(content)
+                size = content
+            else:
+                c = zlib.compressobj(1, zlib.DEFLATED, -15)
+                data = c.compress(content) + c.flush()
+                crc, size = zlib.crc32(content), len(content)
+            offset = f.tell()
+            head = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0x800, 8, 0, 0x21, crc, len(data), size,
+                               len(raw), 0)
+            f.write(head + raw + data)
+            central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 0x0314, 20, 0x800, 8, 0, 0x21, crc,
+                                       len(data), size, len(raw), 0, 0, 0, 0, 0o100644 << 16, offset) + raw)
+        start = f.tell()
+        directory = b"".join(central)
+        f.write(directory)
+        f.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(central), len(central), len(directory), start, 0))
     return out_file
