@@ -338,7 +338,7 @@ def test_render_pages():
 
 
 def test_sample_files_lists_english_only(tmp_path):
-    for name in ("a.en.txt", "a.ko.txt", "b.en.html", "c.txt", "d.en.pdf"):
+    for name in ("a.en.txt", "a.ko.txt", "b.en.html", "c.txt", "d.en.odt"):
         (tmp_path / name).write_text("x", encoding="utf-8")
     assert [p.name for p in inputs.sample_files(tmp_path)] == ["a.en.txt", "b.en.html"]
     assert inputs.sample_files(tmp_path / "missing") == []
