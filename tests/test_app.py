@@ -164,7 +164,7 @@ def test_missing_model_message(no_models):
     text = messages(at)
     for lang in ("ko", "zh"):
         assert f"en→{lang}" in text
-        assert f"python -m workbench models install en {lang}" in text
+        assert f"parallax models install en {lang}" in text
     assert at.button[0].disabled  # nothing to translate with
     assert table(at).attrs["data-langs"] == "en"  # the article is still shown
     no_tracebacks(at)

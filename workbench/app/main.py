@@ -1,5 +1,5 @@
 # Parallax, the Streamlit page. Run it from the repository root with
-#     .venv/bin/python -m workbench app            (add --headless on a server, --port N to move it)
+#     .venv/bin/parallax app                       (add --headless on a server, --port N to move it)
 # or  .venv/bin/python -m streamlit run workbench/app/main.py
 # All translation, alignment and export work is done by the workbench library; this file only
 # lays out the page and calls it.
