@@ -190,7 +190,7 @@ def test_product_venv_translates_aligns_and_serves_the_app(models, tmp_path):
 
 
 def test_product_venv_installs_models(package_files, tmp_path):
-    env = {**os.environ, **isolated_env(tmp_path / "home")}
+    env = {**os.environ, **isolated_env(tmp_path / "home"), "PYTHONPATH": str(ROOT)}
     python = product_python()
     r = subprocess.run([str(python.parent / "parallax"), "models", "install", str(package_files["zh"])],
                        capture_output=True, env=env, cwd=tmp_path)
