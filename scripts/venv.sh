@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
-# Create .venv (Python 3.11+) and install a requirements file into it; quick when nothing changed.
-# Usage: source scripts/venv.sh requirements.txt
+# Create a virtual environment (Python 3.11+) and install Parallax into it; quick when nothing changed.
+# Usage: source scripts/venv.sh          .venv: the product only (no torch, stanza or spacy)
+#        source scripts/venv.sh test     .venv-test: the product, the test tools and the full Argos
+#                                        stack that some tests compare against
+# Both get the `parallax` command (an editable install of this folder: bin/parallax).
 set -euo pipefail
-req="${1:-requirements.txt}"
+kind="${1:-product}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+case "$kind" in
+  product) venv="$root/.venv"; files=(requirements.txt requirements-argos.txt pyproject.toml) ;;
+  test) venv="$root/.venv-test"; files=(requirements-dev.txt requirements.txt pyproject.toml) ;;
+  *) echo "usage: source scripts/venv.sh [product|test]" >&2; exit 2 ;;
+esac
 py="${PYTHON:-}"
 if [ -z "$py" ]; then
   for c in python3.11 python3.12 python3.13 python3; do
@@ -14,15 +22,25 @@ if [ -z "$py" ] || ! "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))'
   echo "Parallax needs Python 3.11 or newer (set PYTHON=/path/to/python3.11)" >&2
   exit 1
 fi
-if [ ! -x "$root/.venv/bin/python" ]; then
-  echo "creating .venv with $py" >&2
-  "$py" -m venv "$root/.venv"
-  "$root/.venv/bin/python" -m pip install -q --upgrade pip
+if [ ! -x "$venv/bin/python" ]; then
+  echo "creating $(basename "$venv") with $py" >&2
+  "$py" -m venv "$venv"
+  "$venv/bin/python" -m pip install -q --upgrade pip
 fi
-stamp="$root/.venv/.installed-$(basename "$req")"
-want="$(cat "$root/$req" "$root/requirements.txt" | sha256sum | cut -d' ' -f1)"
+stamp="$venv/.installed-$kind"
+want="$(cd "$root" && cat "${files[@]}" | sha256sum | cut -d' ' -f1)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "installing $req into .venv (first time: a few minutes)" >&2
-  (cd "$root" && .venv/bin/python -m pip install -q -r "$req")
+  pip=("$venv/bin/python" -m pip install -q)
+  if [ "$kind" = product ]; then
+    echo "installing Parallax into .venv (first time: about a minute)" >&2
+    (cd "$root" && "${pip[@]}" -r requirements.txt && "${pip[@]}" --no-deps -r requirements-argos.txt)
+    if compgen -G "$venv/lib/python3.*/site-packages/torch" >/dev/null; then
+      echo "note: .venv still holds torch from an older install; Parallax does not use it (rm -rf .venv and rerun for the lean install)" >&2
+    fi
+  else
+    echo "installing the test environment into .venv-test (first time: a few minutes)" >&2
+    (cd "$root" && "${pip[@]}" -r requirements-dev.txt)
+  fi
+  (cd "$root" && "${pip[@]}" --no-deps -e .)
   echo "$want" > "$stamp"
 fi

@@ -140,10 +140,10 @@ def test_merged_demo_without_models(no_models):
     assert "2-1 merged" in table.texts[table.rows.index(row)]
     # the note says how it was aligned and which model would help
     text = messages(at)
-    assert "How it was aligned" in text and "python -m workbench models install en ko" in text
+    assert "How it was aligned" in text and "parallax models install en ko" in text
     # no model: the wording diff tab says what to install; the round trip what it needs
     assert "No translation model installed for en→ko" in text
-    assert "ko→en" in text and "python -m workbench models install ko en" in text
+    assert "ko→en" in text and "parallax models install ko en" in text
     assert {"Alignment CSV", "Alignment JSON", "TMX", "Checks CSV", "Checks JSON"} <= set(download_labels(at))
 
 

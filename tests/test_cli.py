@@ -1,5 +1,6 @@
 """The CLI end to end, as a user runs it, on the tiny real Argos packages."""
 
+import io
 import json
 
 import pandas as pd
@@ -84,7 +85,7 @@ def test_missing_model_is_one_line(no_models):
     assert r.returncode == 1
     lines = r.stderr.decode().strip().splitlines()
     assert len(lines) == 1
-    assert "en→ko" in lines[0] and "python -m workbench models install en ko" in lines[0]
+    assert "en→ko" in lines[0] and "parallax models install en ko" in lines[0]
 
 
 def test_one_bad_file_does_not_stop_the_batch(models, tmp_path):
@@ -133,3 +134,69 @@ def test_interrupted_batch_resumes_and_matches_a_clean_run(models, tmp_path, mon
     assert cli.main(["translate", str(arts), "--to", "ko", "--out", str(clean), "--no-cache"]) == 0
     for name in sorted(p.name for p in clean.iterdir()):
         assert (out / name).read_bytes() == (clean / name).read_bytes(), name
+
+
+# ---------------------------------------------------------------- issue 8: the first hour
+
+
+def test_help_names_the_parallax_command():
+    r = run_cli("--help")
+    assert r.returncode == 0 and r.stdout.decode().startswith("usage: parallax ")
+
+
+def test_language_names_people_type(models):
+    r = run_cli("translate", "-", "--to", "kr,Chinese", "--json", stdin=b"The leaders met on Sunday in the capital.")
+    assert r.returncode == 0, r.stderr
+    (doc,) = json.loads(r.stdout)["documents"]
+    assert set(doc["paragraphs"][0]["translations"]) == {"ko", "zh"}
+
+
+def test_unknown_language_exits_2_with_a_suggestion(models):
+    r = run_cli("translate", "-", "--to", "koraen", stdin=b"The leaders met on Sunday in the capital.")
+    assert r.returncode == 2
+    assert r.stderr.decode().strip() == "error: unknown language code 'koraen'; did you mean ko (Korean)?"
+
+
+def test_all_missing_models_in_one_message_with_one_command(no_models):
+    r = run_cli("translate", str(SAMPLE), "--to", "korean,zh-CN")
+    assert r.returncode == 1
+    (line,) = r.stderr.decode().strip().splitlines()
+    assert "en→ko" in line and "en→zh" in line
+    assert "parallax models install en ko zh " in line
+
+
+def test_stdin_is_called_stdin_and_not_english_suggests_from(models):
+    r = run_cli("translate", "-", stdin="김정은 위원장이 중국 대표단을 만났다.".encode())
+    assert r.returncode == 1
+    err = r.stderr.decode()
+    assert err.startswith("error: stdin: looks like Korean (ko)") and "stdin.txt" not in err
+    assert "(--from ko)" in err
+
+
+def test_failed_json_run_prints_nothing_on_stdout(models):
+    for data in (b"", b"   \n", "김정은 위원장이 말했다.".encode()):
+        r = run_cli("translate", "-", "--json", stdin=data)
+        assert r.returncode == 1 and r.stdout == b"", data
+        assert "stdin" in r.stderr.decode()
+
+
+def test_csv_dash_is_stdout(models, tmp_path):
+    r = run_cli("translate", str(SAMPLE), "--to", "ko", "--csv", "-", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert not (tmp_path / "-").exists()
+    assert r.stdout.startswith(b"\xef\xbb\xbf")  # the same bytes as the file would hold
+    table = pd.read_csv(io.BytesIO(r.stdout), encoding="utf-8-sig")
+    assert len(table) == len(read_file(SAMPLE).paragraphs) and "ko" in table.columns
+    r = run_cli("translate", str(SAMPLE), "--to", "ko", "--csv", "-", "--json", cwd=tmp_path)
+    assert r.returncode == 2 and r.stdout == b""
+
+
+def test_check_exits_1_on_errors_like_a_linter(no_models, tmp_path):
+    samples = SAMPLE.parent
+    zh = (samples / f"{STEM}.zh.txt").read_text(encoding="utf-8").replace("75周年", "70周年")
+    bad = tmp_path / "bad.zh.txt"
+    bad.write_text(zh, encoding="utf-8")
+    r = run_cli("check", str(SAMPLE), str(bad), "--lang", "zh")
+    assert r.returncode == 1 and "changed to 70" in r.stdout.decode()
+    assert run_cli("check", str(SAMPLE), str(bad), "--lang", "zh", "--exit-zero").returncode == 0
+    assert run_cli("check", str(SAMPLE), str(samples / f"{STEM}.zh.txt"), "--lang", "zh").returncode == 0

@@ -126,7 +126,7 @@ def test_check_finds_planted_errors(no_models, tmp_path):
     bad.write_text("\n\n".join(zh), encoding="utf-8")
     p = cli("check", str(SAMPLE), str(bad), "--lang", "zh", "--glossary", str(SAMPLES / "glossary.csv"),
             "--reference", str(ZH))
-    assert p.returncode == 0, p.stderr
+    assert p.returncode == 1, p.stderr  # errors found: exit 1, like a linter
     out = p.stdout.decode()
     assert "75 (75th) changed to 70" in out
     assert "Global Times" in out and "环球时报" in out
@@ -143,7 +143,7 @@ def test_check_finds_planted_errors(no_models, tmp_path):
 def test_check_round_trip_without_model_says_what_to_install(no_models):
     p = cli("check", str(SAMPLE), str(KO), "--lang", "ko", "--round-trip")
     assert p.returncode == 0
-    assert "python -m workbench models install ko en" in p.stderr.decode()
+    assert "parallax models install ko en" in p.stderr.decode()
 
 
 # ---------------------------------------------------------------- bad input and usage

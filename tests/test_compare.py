@@ -274,7 +274,7 @@ def test_round_trip_without_a_model_names_the_package(no_models):
     from workbench.engine import Engine
 
     problem = round_trip_problem(Engine(), "ko")
-    assert "python -m workbench models install ko en" in problem
+    assert "parallax models install ko en" in problem
     with pytest.raises(MissingModel, match="models install ko en"):
         round_trip(EN[:2], reference("ko")[:2], "ko", Engine())
     alignment = Alignment(tuple(make_link([i], [i]) for i in range(18)), tuple(EN), tuple(reference("zh")), "zh")

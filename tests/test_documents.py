@@ -66,7 +66,7 @@ def test_utf16_and_latin1_english_files_are_read():
 
 def test_non_english_is_refused_unless_declared():
     korean = "김정은 국무위원장은 중국 대표단을 만나 양국 관계를 발전시키기로 했다."
-    with pytest.raises(BadInput, match="Korean.*--from ko"):
+    with pytest.raises(BadInput, match="Korean.*source language to ko"):
         from_text(korean)
     with pytest.raises(BadInput, match="Korean"):
         read_bytes(korean.encode("cp949"), "legacy.txt")  # a legacy-encoded file is decoded, then refused

@@ -126,7 +126,7 @@ def test_missing_model_names_the_pair_and_the_command(no_models):
     with pytest.raises(MissingModel) as err:
         Engine().translate_documents([read_file(SAMPLE)], ["ko"])
     assert "en→ko" in str(err.value)
-    assert "python -m workbench models install en ko" in str(err.value)
+    assert "parallax models install en ko" in str(err.value)
 
 
 def test_pivot_through_english(models, tmp_path):

@@ -119,7 +119,7 @@ def test_cli_models_commands(no_models, package_files, tmp_path):
     r = run_cli("models", "list")
     assert r.returncode == 0
     assert b"No translation models installed" in r.stdout
-    assert b"python -m workbench models install en ko" in r.stdout
+    assert b"parallax models install en ko" in r.stdout
 
     r = run_cli("models", "install", str(folder))
     assert r.returncode == 1  # one of the two files is broken
@@ -134,8 +134,8 @@ def test_cli_models_commands(no_models, package_files, tmp_path):
     assert r.returncode == 1
     assert r.stderr.decode().strip().count("\n") == 0 and "cannot reach the Argos package index" in r.stderr.decode()
 
-    r = run_cli("models", "install", "english", "ko")
-    assert r.returncode == 2 and b"unknown language code" in r.stderr
+    r = run_cli("models", "install", "englsh", "ko")
+    assert r.returncode == 2 and b"unknown language code 'englsh'; did you mean en (English)?" in r.stderr
 
     r = run_cli("models", "install", "missing/file.argosmodel")
     assert r.returncode == 1 and b"no such file" in r.stderr

@@ -1,6 +1,6 @@
 """Parallax: an offline translation and comparison workbench (library core).
 
-The CLI (`python -m workbench`) and the Streamlit app (`workbench/app/`) are thin shells over
+The CLI (`parallax`, or `python -m workbench`) and the Streamlit app (`workbench/app/`) are thin shells over
 the functions in these modules; nothing here imports Streamlit.
 """
 

@@ -1,4 +1,4 @@
-"""`python -m workbench`: a thin shell over the library.
+"""`parallax` (also `python -m workbench`): a thin shell over the library.
 
 Data goes to stdout, progress and messages to stderr. Exit codes: 0 success, 1 some input or
 model failed (one line per problem), 2 usage error, 130 interrupted. Never a traceback unless
@@ -17,11 +17,20 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from . import __version__
-from .errors import BadInput, UsageError, WorkbenchError
+from .errors import BadInput, MissingModel, NotEnglish, UsageError, WorkbenchError
+from .errors import COMMAND
 from .langid import language_name, parse_lang
 
 DEFAULT_TARGETS = ("ko", "zh")
+STDIN_NAME = "stdin"  # what messages call `-` (no suffix: read as plain text)
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+
+
+def cli_message(exc: WorkbenchError) -> str:
+    """The error's one line, plus the command-line way out where the library leaves it open."""
+    if isinstance(exc, NotEnglish):
+        return f"{exc} (--from {exc.detected or 'CODE'})"
+    return str(exc)
 
 
 class Problems:
@@ -30,7 +39,8 @@ class Problems:
     def __init__(self) -> None:
         self.lines: list[str] = []
 
-    def add(self, line: str) -> None:
+    def add(self, line: str | WorkbenchError) -> None:
+        line = cli_message(line) if isinstance(line, WorkbenchError) else line
         self.lines.append(line)
         print(f"error: {line}", file=sys.stderr)
 
@@ -45,9 +55,23 @@ def _stderr_console():
     return Console(stderr=True)
 
 
+class _NoBar:
+    """What progress_bar yields off a terminal: the same calls, no output, and no `rich` import
+    (~25 ms of a ~0.2 s run)."""
+
+    def add_task(self, *args, **kwargs) -> int:
+        return 0
+
+    def update(self, *args, **kwargs) -> None:
+        pass
+
+
 @contextmanager
 def progress_bar(enabled: bool = True) -> Iterator:
     """A rich progress bar on stderr, shown only on a terminal (stdout stays clean for --json)."""
+    if not (enabled and sys.stderr.isatty()):
+        yield _NoBar()
+        return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     console = _stderr_console()
@@ -102,13 +126,13 @@ def read_inputs(paths: Sequence[str], source: str | None, problems: Problems, me
     for p in paths:
         try:
             if p == "-":
-                docs.append(read_stream(sys.stdin.buffer, "stdin", source, memo))  # capped read
+                docs.append(read_stream(sys.stdin.buffer, STDIN_NAME, source, memo))  # capped read
             else:
                 docs.append(read_file(p, source, memo))
             for warning in docs[-1].warnings:
                 print(f"warning: {warning}", file=sys.stderr)
         except BadInput as exc:
-            problems.add(str(exc))
+            problems.add(exc)
     names: dict[str, int] = {}
     unique = []
     for d in docs:
@@ -122,10 +146,37 @@ def read_inputs(paths: Sequence[str], source: str | None, problems: Problems, me
 
 
 def parse_targets(value: str) -> list[str]:
+    """`ko,zh`, `korean, chinese`, `kr,cn`...: codes in order, each once (langid.parse_lang)."""
     targets = [parse_lang(t) for t in value.split(",") if t.strip()]
     if not targets:
         raise UsageError("--to needs at least one language code, e.g. --to ko,zh")
     return list(dict.fromkeys(targets))
+
+
+def require_models(engine, pairs) -> None:
+    """Check every (from, to) pair before any work: ONE MissingModel naming all missing pairs, with
+    one install command per source language (`parallax models install en ko zh`)."""
+    missing = []
+    for from_code, to_code in pairs:
+        if from_code == to_code:
+            continue
+        try:
+            engine.route(from_code, to_code)
+        except MissingModel as exc:
+            missing.append(exc)
+    if missing:
+        raise MissingModel.several(missing)
+
+
+def write_output(path: str, data: bytes) -> None:
+    """Write a file atomically, or to stdout when `path` is `-`."""
+    if path == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    from .export import write_atomic
+
+    write_atomic(path, data)
 
 
 # ---------------------------------------------------------------- commands
@@ -134,12 +185,14 @@ def parse_targets(value: str) -> list[str]:
 def cmd_translate(args: argparse.Namespace) -> int:
     from .cache import TranslationCache
     from .engine import DecodeOptions, Engine
-    from .export import check_outputs, csv_bytes, finished, to_json, write_atomic, write_document
+    from .export import check_outputs, csv_bytes, finished, to_json, write_document
 
     problems = Problems()
+    if args.csv == "-" and args.json:
+        raise UsageError("--csv - and --json both write to stdout; send one of them to a file")
     targets = parse_targets(args.to)
     source = parse_lang(args.source) if args.source else None
-    check_outputs([args.csv], out_dir=args.out)  # one line, before any work
+    check_outputs([args.csv if args.csv != "-" else None], out_dir=args.out)  # one line, before any work
     cache = None if args.no_cache else TranslationCache()
     paths = expand_inputs(args.inputs, problems)
     docs = read_inputs(paths, source, problems, memo=cache)
@@ -153,10 +206,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
         n = args.batch_sentences
         options = replace(options, chunk_sentences=n, first_chunk_sentences=min(n, options.first_chunk_sentences))
     engine = Engine(cache=cache, options=options)
-    for lang in targets:  # one line for a missing model, before any work
-        for from_code in sorted({d.lang for d in docs}):
-            if from_code != lang:
-                engine.route(from_code, lang)
+    require_models(engine, [(f, t) for t in targets for f in sorted({d.lang for d in docs})])
 
     out_dir = Path(args.out) if args.out else None
     results: dict[int, object] = {}
@@ -192,8 +242,8 @@ def cmd_translate(args: argparse.Namespace) -> int:
     ordered = [results[i] for i in sorted(results)]
 
     if args.csv:
-        write_atomic(args.csv, csv_bytes(ordered, args.by, raw=args.raw_csv))
-        print(f"wrote {args.csv} ({plural(len(ordered), 'document')}, one row per {args.by})", file=sys.stderr)
+        write_output(args.csv, csv_bytes(ordered, args.by, raw=args.raw_csv))
+        print(f"wrote {'the CSV to stdout' if args.csv == '-' else args.csv} ({plural(len(ordered), 'document')}, one row per {args.by})", file=sys.stderr)
     if args.json:
         sys.stdout.write(to_json(ordered) + "\n")
     elif not args.out and not args.csv:
@@ -360,7 +410,7 @@ def positive_int(value: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m workbench",
+    parser = argparse.ArgumentParser(prog=COMMAND,
                                      description="Parallax: offline English→Korean/Chinese translation, aligned sentence by sentence.")
     parser.add_argument("--version", action="version", version=f"parallax {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -370,7 +420,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--to", default=",".join(DEFAULT_TARGETS), help="target languages, comma-separated (default: ko,zh)")
     t.add_argument("--from", dest="source", help="source language (default: detect; only English is accepted without it)")
     t.add_argument("--out", help="folder for <name>.json and <name>.<lang>.txt per input (reruns resume)")
-    t.add_argument("--csv", help="write the aligned table to this CSV file (UTF-8 with BOM)")
+    t.add_argument("--csv", metavar="FILE", help="write the aligned table to this CSV file (UTF-8 with BOM; - for stdout)")
     t.add_argument("--json", action="store_true", help="print the aligned documents as JSON on stdout")
     t.add_argument("--by", choices=["paragraph", "sentence"], default="paragraph", help="one CSV row per paragraph or per sentence")
     t.add_argument("--raw-csv", action="store_true", help="keep cells starting with = + - @ as they are (default: prefix a ')")
@@ -421,7 +471,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except WorkbenchError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {cli_message(exc)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted: finished documents are saved; run the same command again to resume", file=sys.stderr)

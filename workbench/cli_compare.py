@@ -1,8 +1,8 @@
-"""The comparison commands of `python -m workbench`: align, compare and check.
+"""The comparison commands of `parallax`: align, compare and check.
 
-    python -m workbench align SOURCE TRANSLATION --lang ko|zh [--unit paragraph|sentence] [--json] [--csv FILE] [--tmx FILE]
-    python -m workbench compare A B --lang ko|zh|en [--top N] [--json] [--csv FILE]
-    python -m workbench check SOURCE VERSION --lang ko|zh [--glossary FILE] [--reference FILE] [--round-trip] [--json] [--csv FILE]
+    parallax align SOURCE TRANSLATION --lang ko|zh [--unit paragraph|sentence] [--json] [--csv FILE] [--tmx FILE]
+    parallax compare A B --lang ko|zh|en [--top N] [--json] [--csv FILE]
+    parallax check SOURCE VERSION --lang ko|zh [--glossary FILE] [--reference FILE] [--round-trip] [--json] [--csv FILE]
 
 `register(subparsers)` adds them to the main parser (cli.build_parser). As in cli.py, handlers
 return exit codes and raise WorkbenchError subclasses for the user's mistakes (one line on
@@ -60,6 +60,7 @@ def register(subparsers) -> None:
     k.add_argument("--csv", metavar="FILE", help="write one row per issue to this CSV file")
     k.add_argument("--raw-csv", action="store_true", help="keep cells starting with = + - @ as they are")
     k.add_argument("--no-mt", action="store_true", help="do not use installed models (no machine translation, no round trip)")
+    k.add_argument("--exit-zero", action="store_true", help="exit 0 even when errors are found (default: exit 1 on errors)")
     k.set_defaults(func=cmd_check)
 
 
@@ -270,4 +271,4 @@ def cmd_check(args: argparse.Namespace) -> int:
                 mark = "  DRIFT?" if row.round_trip.drift else ""
                 print(f"en ¶{_span(row.link.src):>5} → {lang} ¶{_span(row.link.tgt):<5} round trip chrF "
                       f"{row.round_trip.chrf:5.1f}{mark}  {_short(row.round_trip.back, 60)}")
-    return 0
+    return 1 if c["error"] and not args.exit_zero else 0  # like a linter: errors fail the run

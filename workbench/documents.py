@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO, Literal, Protocol
 
-from .errors import BadInput
+from .errors import BadInput, NotEnglish
 from .langid import detect_language, language_name
 from .segment import VERSION as SEGMENTER_VERSION
 from .segment import split_sentences
@@ -301,21 +301,18 @@ def build_document(texts: list[str], name: str, lang: str, kinds: list[Kind] | N
 
 
 def check_language(text: str, name: str, expected: str | None) -> str:
-    """The language to treat `text` as: `expected` if given, else the detected one if English.
+    """The language to treat `text` as: `expected` if given (nothing is detected then), else the
+    detected one if English.
 
-    Non-English input is refused with a message that says how to override (--from / the app's
-    source-language box), because translating Korean with an English model gives garbage.
+    Non-English input is refused (NotEnglish, carrying the detected language, so the CLI can
+    suggest --from and the app can offer its source-language control), because translating
+    Korean with an English model gives garbage.
     """
-    det = detect_language(text)
     if expected:
         return expected
-    if det.lang is None:
-        raise BadInput(f"{name}: has too few letters to tell its language; set the source language (--from on the command line)")
+    det = detect_language(text)
     if det.lang != "en":
-        raise BadInput(
-            f"{name}: looks like {language_name(det.lang)} ({det.lang}), not English; "
-            f"if that is right, set the source language to {det.lang} (--from {det.lang} on the command line)"
-        )
+        raise NotEnglish(name, det.lang, language_name(det.lang) if det.lang else "")
     return "en"
 
 

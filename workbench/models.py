@@ -589,7 +589,7 @@ def fetch_index(timeout: float = 15) -> list[dict]:
         reason = getattr(exc, "reason", exc)
         raise OfflineError(
             f"cannot reach the Argos package index at {url} ({reason}); offline, install a downloaded "
-            f"file instead: python -m workbench models install path/to/translate-en_ko-*.argosmodel"
+            f"file instead: parallax models install path/to/translate-en_ko-*.argosmodel"
         ) from None
     Path(settings.local_package_index).write_bytes(data)
     return index

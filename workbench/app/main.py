@@ -1,5 +1,5 @@
 # Parallax, the Streamlit page. Run it from the repository root with
-#     .venv/bin/python -m workbench app            (add --headless on a server, --port N to move it)
+#     .venv/bin/parallax app                       (add --headless on a server, --port N to move it)
 # or  .venv/bin/python -m streamlit run workbench/app/main.py
 # All translation, alignment and export work is done by the workbench library; this file only
 # lays out the page and calls it.
@@ -23,7 +23,7 @@ from workbench.app import compare_view, inputs, render  # noqa: E402
 from workbench.app.state import remember  # noqa: E402
 from workbench.cache import TranslationCache  # noqa: E402
 from workbench.engine import AlignedDocument, Engine  # noqa: E402
-from workbench.errors import MissingModel, WorkbenchError, install_hint, offline_hint  # noqa: E402
+from workbench.errors import MissingModel, NotEnglish, WorkbenchError, install_hint, offline_hint  # noqa: E402
 from workbench.langid import language_name  # noqa: E402
 from workbench.models import install_archive, scan_packages  # noqa: E402
 
@@ -117,18 +117,47 @@ def models_panel() -> None:
 # ---------------------------------------------------------------- input
 
 
+DETECT = "detect (English)"
+
+
+def _input_id() -> str:
+    """Which article the input widgets hold now (read from their state), to notice a new one."""
+    ss = st.session_state
+    return repr((ss.get("mode"), ss.get("sample"), ss.get("paste"), getattr(ss.get("article_upload"), "file_id", None)))
+
+
+def source_languages(engine: Engine) -> list[str]:
+    """Non-English source languages to offer: those of installed packages, and the language the
+    current article was detected in (set as the source by `choose_document`, reset when the
+    article changes)."""
+    ss = st.session_state
+    auto = ss.get("auto_source")  # (input id, language): the select was switched to it by detection
+    if auto and auto[0] != _input_id():
+        if ss.get("source_lang") == auto[1]:
+            ss["source_lang"] = DETECT
+        del ss["auto_source"]
+        auto = None
+    if "next_source_lang" in ss:  # set before the select is drawn (Streamlit allows it only then)
+        ss["source_lang"] = ss.pop("next_source_lang")
+    return sorted(({p.from_code for p in engine.packages()} | ({auto[1]} if auto else set())) - {"en"})
+
+
 def choose_document(engine: Engine, then: str = ", then click Translate") -> documents.Document | None:
     """The article to translate (or to compare a translation with), or None (with a message on
-    the page) when there is none. Both views draw these same widgets, so the choice carries over."""
-    source_langs = sorted({p.from_code for p in engine.packages()} - {"en"})
+    the page) when there is none. Both views draw these same widgets, so the choice carries over.
+
+    An article that is not English switches the source language to the detected one (once per
+    article; the select shows it and can set it back)."""
+    source_langs = source_languages(engine)
     left, right = st.columns([3, 1]) if source_langs else (st.container(), None)
     with left:
         mode = st.radio("Article", ["Sample", "Paste text", "Upload file"], horizontal=True, key="mode")
     lang = None
     if right is not None:
         with right:
-            choice = st.selectbox("Source language", ["detect (English)", *source_langs], key="source_lang")
-            lang = None if choice.startswith("detect") else choice
+            choice = st.selectbox("Source language", [DETECT, *source_langs], key="source_lang",
+                                  format_func=lambda c: c if c == DETECT else f"{language_name(c)} ({c})")
+            lang = None if choice == DETECT else choice
     try:
         if mode == "Sample":
             files = inputs.sample_files()
@@ -149,9 +178,17 @@ def choose_document(engine: Engine, then: str = ", then click Translate") -> doc
             return load_text(text, lang)
         upload = st.file_uploader("Article file", type=inputs.ARTICLE_TYPES, key="article_upload")
         if upload is None:
-            st.info("Upload an English article (.txt, .md, .html or .docx).")
+            st.info("Upload an English article (.txt, .md, .html, .docx or .pdf).")
             return None
         return load_upload(upload.getvalue(), upload.name, lang)
+    except NotEnglish as exc:
+        found = (_input_id(), exc.detected)
+        if exc.detected and st.session_state.get("auto_source") != found:
+            st.session_state["auto_source"] = found
+            st.session_state["next_source_lang"] = exc.detected
+            st.rerun()
+        st.warning(plain(exc.message) + (" (the Source language box above)" if right is not None else ""))
+        return None
     except WorkbenchError as exc:
         st.error(plain(exc.message))
         return None
@@ -160,10 +197,14 @@ def choose_document(engine: Engine, then: str = ", then click Translate") -> doc
 def choose_targets(engine: Engine, doc: documents.Document) -> tuple[list[str], list[str]]:
     """(selected targets that have a model, selected targets that do not)."""
     available = engine.targets_for(doc.lang)
-    options = list(dict.fromkeys([t for t in DEFAULT_TARGETS if t != doc.lang] + available))
-    default = [t for t in DEFAULT_TARGETS if t in available] or [t for t in DEFAULT_TARGETS if t != doc.lang]
+    usual = [t for t in ("en", *DEFAULT_TARGETS) if t != doc.lang]  # from Korean: English first
+    options = list(dict.fromkeys(usual + available))
+    default = [t for t in usual if t in available]
+    if not default:  # nothing installed for this source: preselect what is missing, so the page says so
+        default = usual if doc.lang == "en" else usual[:1]
     chosen = st.multiselect(
-        "Translate into", options, default=default, key="targets",
+        "Translate into", options, default=default,
+        key="targets" if doc.lang == "en" else f"targets-{doc.lang}",  # options differ per source: a choice each
         format_func=lambda c: f"{language_name(c)} ({c})" + ("" if c in available else " · not installed"))
     ready = [t for t in chosen if t in available]
     return ready, [t for t in chosen if t not in available]
@@ -177,7 +218,8 @@ def translate(engine: Engine, doc: documents.Document, targets: list[str], table
     """Run the engine, filling the table placeholder chunk by chunk; None (and a message) on failure."""
     total = doc.sentence_count
     names = ", ".join(language_name(t) for t in targets)
-    status = st.status(f"Translating {total} sentences into {names}…", expanded=True)
+    slot = st.empty()  # the live status, replaced by the result's caption when done (one status line)
+    status = slot.status(f"Translating {total} sentences into {names}…", expanded=True)
     with status:
         bars = {t: st.progress(0.0, text=f"{language_name(t)}: 0 / {total} sentences") for t in targets}
 
@@ -202,8 +244,7 @@ def translate(engine: Engine, doc: documents.Document, targets: list[str], table
         return None
     seconds = time.perf_counter() - start
     cached = sum(1 for paras in aligned.translations.values() for s in paras for t in s if t.cached)
-    status.update(label=f"Translated {total} sentences into {names} in {seconds:.1f} s", state="complete",
-                  expanded=False)
+    slot.empty()
     return {"aligned": aligned, "seconds": seconds, "cached": cached, "targets": targets, "made_with": used}
 
 
@@ -245,11 +286,14 @@ def page() -> None:
     left, right = st.columns([4, 1], vertical_alignment="bottom")
     with left:
         targets, missing = choose_targets(engine, doc)
+    absent = []
     for t in missing:
         try:
             engine.route(doc.lang, t)
         except MissingModel as exc:
-            st.warning(plain(exc.message))
+            absent.append(exc)
+    if absent:  # one message, one install command, for all of them
+        st.warning(plain(MissingModel.several(absent).message))
     key = inputs.result_key(doc, targets)
     with right:
         clicked = st.button("Translate", type="primary", disabled=not targets, width="stretch")
