@@ -7,8 +7,8 @@ Cases:
   segment   one line with no sentence punctuation (the issue's quadratic case) and ordinary
             prose in one paragraph, English, Korean and Chinese rules; sentences checked to be
             exact substrings in order
-  docx      a .docx whose word/document.xml inflates to 1 GB (a ~1 MB zip): time and peak memory
-            (tracemalloc) to refuse it
+  docx      a .docx whose word/document.xml inflates to 1 GB (a ~1 MB zip; --bomb-mb): time and
+            peak memory (tracemalloc) to refuse it
   devzero   /dev/zero given as a file, and piped as stdin (read_stream): time to refuse
   stdin     a 1 GB stream on stdin: time and peak memory to refuse
   fifo      a FIFO with no writer given as a file: time to refuse (it used to hang)
@@ -99,15 +99,25 @@ def bench_segment(sizes: list[int], timeout_note: str) -> None:
 
 
 def docx_bomb(inflated_mb: int = 1024) -> bytes:
+    """A real .docx (python-docx's template) whose word/document.xml holds `inflated_mb` MB of
+    paragraphs: a few hundred KB zipped."""
+    import docx
+
+    template = io.BytesIO()
+    docx.Document().save(template)
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+    with zipfile.ZipFile(io.BytesIO(template.getvalue())) as src, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            if info.filename != "word/document.xml":
+                z.writestr(info, src.read(info))
         with z.open("word/document.xml", "w", force_zip64=True) as f:
-            f.write(b'<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>')
-            block = b"a" * (1 << 20)
+            f.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w='
+                    b'"http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>')
+            paragraph = b"<w:p><w:r><w:t>" + b"The leaders met. " * 60 + b"</w:t></w:r></w:p>"
+            block = paragraph * ((1 << 20) // len(paragraph))
             for _ in range(inflated_mb):
                 f.write(block)
-            f.write(b"</w:t></w:r></w:p></w:body></w:document>")
+            f.write(b"</w:body></w:document>")
     return buf.getvalue()
 
 
@@ -119,12 +129,12 @@ def with_memory(fn):
     return dt, result, peak
 
 
-def bench_docx() -> None:
+def bench_docx(inflated_mb: int) -> None:
     from workbench import documents
 
-    data = docx_bomb()
+    data = docx_bomb(inflated_mb)
     dt, result, peak = with_memory(lambda: documents.read_bytes(data, "bomb.docx"))
-    print(f"docx     bomb: {len(data)/2**20:.1f} MB zip, word/document.xml 1 GB inflated: {dt:.3f} s, "
+    print(f"docx     bomb: {len(data)/2**20:.1f} MB zip, word/document.xml {inflated_mb} MB inflated: {dt:.3f} s, "
           f"peak {peak/2**20:.1f} MB traced -> {result if isinstance(result, Exception) else 'ACCEPTED'}")
 
 
@@ -185,13 +195,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="100k,400k,2m", help="segmenter input sizes (k = 1,000 chars, m = 1,000,000)")
     ap.add_argument("--only", default="segment,docx,devzero,stdin,fifo")
+    ap.add_argument("--bomb-mb", type=int, default=1024, help="inflated size of the .docx bomb's document.xml")
     args = ap.parse_args()
     only = set(args.only.split(","))
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs (shared machine: timings are noisy)")
     if "segment" in only:
         bench_segment([size_of(s) for s in args.sizes.split(",")], "")
     if "docx" in only:
-        bench_docx()
+        bench_docx(args.bomb_mb)
     if "devzero" in only:
         bench_devzero()
     if "stdin" in only:

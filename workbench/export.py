@@ -112,11 +112,13 @@ def to_text(doc: AlignedDocument, lang: str) -> str:
 #     something that is not a regular file is refused like that thing);
 #   * a new file gets the usual mode (0666 minus the umask, like `>` in a shell); a replaced file
 #     keeps its mode;
-#   * a `.part` file left by a killed run is removed by the next write into that folder, once it
-#     is unlocked and more than STALE_PART_SECONDS old (so a concurrent writer's is never touched);
+#   * a `.part` file left by a killed run is removed by the next run's first write into that
+#     folder, once it is unlocked and more than STALE_PART_SECONDS old (so a concurrent writer's
+#     is never touched);
 #   * a full disk or another OS error gives one line and leaves no partial file.
 
 STALE_PART_SECONDS = 60
+_CLEANED: set[Path] = set()
 _PART_RE = re.compile(r"^\..+\.[0-9a-f]{16}\.part$")
 
 
@@ -129,7 +131,7 @@ def _describe(mode: int) -> str:
         return "a FIFO (named pipe)"
     if stat.S_ISSOCK(mode):
         return "a socket"
-    return "not a regular file"
+    return "an unusual kind of file"
 
 
 def _why(exc: OSError) -> str:
@@ -262,7 +264,9 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"{path}: cannot create the folder {folder} ({_why(exc)})") from None
-    clean_stale_parts(folder)
+    if folder not in _CLEANED:  # once per folder and process: a batch writes thousands of files
+        _CLEANED.add(folder)
+        clean_stale_parts(folder)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
         old_mode = stat.S_IMODE(target.stat().st_mode)
