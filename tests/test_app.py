@@ -229,6 +229,18 @@ def test_upload_docx_article(models):
     assert len(t.rows) == 2 and t.spans[("en", "0-0")] == "Trade talks resume"
 
 
+def test_upload_with_a_line_in_another_encoding_warns(models):
+    """The file is read (UTF-8 kept) and the page says which line was not UTF-8."""
+    data = ("Ministers met in Seoul on Monday.\n\nKim Jong Un said 김정은 would attend.\n\n".encode("utf-8")
+            + "The caf\u00e9 closed early.\n".encode("latin-1"))
+    at = start()
+    at.radio(key="mode").set_value("Upload file").run()
+    at.file_uploader(key="article_upload").set_value(("mixed.txt", data, "text/plain")).run()
+    no_tracebacks(at)
+    assert any("line 5" in w.value for w in at.warning), [w.value for w in at.warning]
+    assert "김정은" in table(at).spans[("en", "1-0")]
+
+
 def test_upload_binary_file_is_refused(models):
     at = start()
     at.radio(key="mode").set_value("Upload file").run()

@@ -252,6 +252,12 @@ def translate(engine: Engine, doc: documents.Document, targets: list[str], table
 # ---------------------------------------------------------------- page
 
 
+def show_warnings(doc: documents.Document) -> None:
+    """What reading the file noticed but did not refuse (e.g. lines in another encoding)."""
+    for warning in doc.warnings:
+        st.warning(plain(warning))
+
+
 def page() -> None:
     engine = get_engine()
     compare_view.keep_state(extra=("by_sentence",))
@@ -274,6 +280,7 @@ def page() -> None:
         if doc is not None:
             st.caption(f"**{plain(doc.name)}** · {language_name(doc.lang)} · {len(doc.paragraphs)} paragraphs · "
                        f"{doc.sentence_count} sentences")
+            show_warnings(doc)
         compare_view.compare_view(engine, doc)
         return
     st.caption("Offline English → Korean / Chinese translation, aligned paragraph by paragraph and sentence by sentence.")
@@ -282,6 +289,7 @@ def page() -> None:
         return
     st.caption(f"**{plain(doc.name)}** · {language_name(doc.lang)} · {len(doc.paragraphs)} paragraphs · "
                f"{doc.sentence_count} sentences")
+    show_warnings(doc)
 
     left, right = st.columns([4, 1], vertical_alignment="bottom")
     with left:
