@@ -32,7 +32,7 @@ want="$(cd "$root" && cat "${files[@]}" | sha256sum | cut -d' ' -f1)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   pip=("$venv/bin/python" -m pip install -q)
   if [ "$kind" = product ]; then
-    echo "installing Parallax into .venv (first time: about a minute)" >&2
+    echo "installing Parallax into .venv (first time: a minute or two)" >&2
     (cd "$root" && "${pip[@]}" -r requirements.txt && "${pip[@]}" --no-deps -r requirements-argos.txt)
     if compgen -G "$venv/lib/python3.*/site-packages/torch" >/dev/null; then
       echo "note: .venv still holds torch from an older install; Parallax does not use it (rm -rf .venv and rerun for the lean install)" >&2
