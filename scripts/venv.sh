@@ -8,8 +8,8 @@ set -euo pipefail
 kind="${1:-product}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 case "$kind" in
-  product) venv="$root/.venv"; files=(requirements.txt requirements-argos.txt pyproject.toml) ;;
-  test) venv="$root/.venv-test"; files=(requirements-dev.txt requirements.txt pyproject.toml) ;;
+  product) venv="$root/.venv" ;;
+  test) venv="$root/.venv-test" ;;
   *) echo "usage: source scripts/venv.sh [product|test]" >&2; exit 2 ;;
 esac
 py="${PYTHON:-}"
@@ -28,7 +28,7 @@ if [ ! -x "$venv/bin/python" ]; then
   "$venv/bin/python" -m pip install -q --upgrade pip
 fi
 stamp="$venv/.installed-$kind"
-want="$(cd "$root" && cat "${files[@]}" | sha256sum | cut -d' ' -f1)"
+want="$(cd "$root" && cat requirements*.txt pyproject.toml | sha256sum | cut -d' ' -f1)"  # any pin changed: install again
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   pip=("$venv/bin/python" -m pip install -q)
   if [ "$kind" = product ]; then
