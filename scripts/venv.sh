@@ -41,6 +41,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     echo "installing the test environment into .venv-test (first time: a few minutes)" >&2
     (cd "$root" && "${pip[@]}" -r requirements-dev.txt)
   fi
-  (cd "$root" && "${pip[@]}" --no-deps -e .)
+  # Parallax itself, editable, for the `parallax` command (setuptools' editable-install warning silenced)
+  (cd "$root" && PYTHONWARNINGS=ignore "${pip[@]}" --no-deps -e .)
   echo "$want" > "$stamp"
 fi
