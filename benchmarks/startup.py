@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/startup.py            # 9 runs of each command, medians
     .venv/bin/python benchmarks/startup.py --runs 15 --importtime
+    .venv-test/bin/python benchmarks/startup.py --baseline /tmp/old   # interleaved with an older checkout
 
 What it times: a fresh process running
 `parallax translate samples/china-dprk-vice-premier-visit.en.txt --to ko,zh` (and the same with
@@ -11,6 +12,9 @@ detection, segmentation, cache look-ups and printing. Everything runs in a tempo
 (packages, cache, XDG dirs): the user's models and cache are never touched.
 
 `--importtime` also prints the ten slowest imports of one run (`python -X importtime`).
+`--baseline DIR` times the same commands in another checkout (e.g. `git worktree add /tmp/old
+<commit>`) with the same interpreter, packages and cache folder, each run alternating with this
+checkout's, so a busy machine slows both alike.
 """
 
 from __future__ import annotations
@@ -37,14 +41,21 @@ def cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "workbench", *args]
 
 
-def timed(cmd: list[str], env: dict, runs: int) -> list[float]:
-    times = []
+def run_once(cmd: list[str], env: dict, root: Path) -> float:
+    start = time.perf_counter()
+    r = subprocess.run(cmd, env={**env, "PYTHONPATH": str(root)}, cwd=root, capture_output=True)
+    seconds = time.perf_counter() - start
+    if r.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} in {root} failed ({r.returncode}): {r.stderr.decode()[-500:]}")
+    return seconds
+
+
+def timed(cmd: list[str], env: dict, runs: int, roots: list[Path]) -> list[list[float]]:
+    """`runs` timings of `cmd` in each checkout, alternating between them."""
+    times: list[list[float]] = [[] for _ in roots]
     for _ in range(runs):
-        start = time.perf_counter()
-        r = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True)
-        times.append(time.perf_counter() - start)
-        if r.returncode != 0:
-            raise SystemExit(f"{' '.join(cmd)} failed ({r.returncode}): {r.stderr.decode()[-500:]}")
+        for i, root in enumerate(roots):
+            times[i].append(run_once(cmd, env, root))
     return times
 
 
@@ -64,11 +75,12 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=9)
     ap.add_argument("--importtime", action="store_true", help="print the slowest imports of one run")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    ap.add_argument("--baseline", type=Path, metavar="DIR", help="another checkout to time alongside, interleaved")
     args = ap.parse_args()
 
     home = Path(tempfile.mkdtemp(prefix="parallax-startup-"))
     try:
-        env = {**os.environ, **isolated_env(home), "PYTHONPATH": str(ROOT)}
+        env = {**os.environ, **isolated_env(home), "PYTHONPATH": str(ROOT)}  # run_once sets it per checkout
         os.environ.update(isolated_env(home))  # before argostranslate is imported below
         from workbench.testing.argos_package import build_argos_package
 
@@ -78,17 +90,20 @@ def main() -> None:
                                       texts=texts, target_prefix=prefix)
             subprocess.run(cli("models", "install", str(pkg)), env=env, cwd=ROOT, check=True, capture_output=True)
         translate = cli("translate", str(SAMPLE.relative_to(ROOT)), "--to", "ko,zh")
-        subprocess.run(translate, env=env, cwd=ROOT, check=True, capture_output=True)  # fills the cache
+        roots = [ROOT] + ([args.baseline.resolve()] if args.baseline else [])
+        for root in roots:
+            run_once(translate, env, root)  # fills the cache
         commands = {
             "translate (detect)": translate,
             "translate --from en": [*translate, "--from", "en"],
             "--help": cli("--help"),
         }
         print(f"{args.runs} runs each, warm cache, {sys.executable}")
-        print(f"{'command':24} {'median s':>9} {'min s':>7} {'max s':>7}")
+        print(f"{'command':24} {'checkout':10} {'median s':>9} {'min s':>7} {'max s':>7}")
         for label, cmd in commands.items():
-            t = timed(cmd, env, args.runs)
-            print(f"{label:24} {statistics.median(t):9.3f} {min(t):7.3f} {max(t):7.3f}")
+            for root, t in zip(roots, timed(cmd, env, args.runs, roots)):
+                name = "this" if root == ROOT else "baseline"
+                print(f"{label:24} {name:10} {statistics.median(t):9.3f} {min(t):7.3f} {max(t):7.3f}")
         if args.importtime:
             print("\nslowest top-level imports of one `translate` run (cumulative µs):")
             for us, name in slowest_imports(translate, env):

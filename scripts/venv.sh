@@ -8,8 +8,8 @@ set -euo pipefail
 kind="${1:-product}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 case "$kind" in
-  product) venv="$root/.venv"; files=(requirements.txt requirements-argos.txt pyproject.toml) ;;
-  test) venv="$root/.venv-test"; files=(requirements-dev.txt requirements.txt pyproject.toml) ;;
+  product) venv="$root/.venv" ;;
+  test) venv="$root/.venv-test" ;;
   *) echo "usage: source scripts/venv.sh [product|test]" >&2; exit 2 ;;
 esac
 py="${PYTHON:-}"
@@ -28,11 +28,11 @@ if [ ! -x "$venv/bin/python" ]; then
   "$venv/bin/python" -m pip install -q --upgrade pip
 fi
 stamp="$venv/.installed-$kind"
-want="$(cd "$root" && cat "${files[@]}" | sha256sum | cut -d' ' -f1)"
+want="$(cd "$root" && cat requirements*.txt pyproject.toml | sha256sum | cut -d' ' -f1)"  # any pin changed: install again
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   pip=("$venv/bin/python" -m pip install -q)
   if [ "$kind" = product ]; then
-    echo "installing Parallax into .venv (first time: about a minute)" >&2
+    echo "installing Parallax into .venv (first time: a minute or two)" >&2
     (cd "$root" && "${pip[@]}" -r requirements.txt && "${pip[@]}" --no-deps -r requirements-argos.txt)
     if compgen -G "$venv/lib/python3.*/site-packages/torch" >/dev/null; then
       echo "note: .venv still holds torch from an older install; Parallax does not use it (rm -rf .venv and rerun for the lean install)" >&2
@@ -41,6 +41,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     echo "installing the test environment into .venv-test (first time: a few minutes)" >&2
     (cd "$root" && "${pip[@]}" -r requirements-dev.txt)
   fi
-  (cd "$root" && "${pip[@]}" --no-deps -e .)
+  # Parallax itself, editable, for the `parallax` command (setuptools' editable-install warning silenced)
+  (cd "$root" && PYTHONWARNINGS=ignore "${pip[@]}" --no-deps -e .)
   echo "$want" > "$stamp"
 fi

@@ -144,3 +144,12 @@ def test_cells_start_where_the_header_starts():
     assert td + _left(span["padding"]) + _left(span.get("margin", "0")) == pytest.approx(th)
     html = render.aligned_html(read_file(ROOT / "samples" / "china-dprk-vice-premier-visit.en.txt"))
     assert not re.search(r"<td[^>]*>\s", html) and not re.search(r'<span class="pl-s[^"]*"[^>]*>\s', html)
+
+
+def test_compare_view_does_not_switch_the_source_language(models):
+    at = start()
+    at.segmented_control(key="view").set_value("Compare").run()
+    paste(at, KOREAN.read_text(encoding="utf-8"))
+    assert not any(s.key == "source_lang" and s.value == "ko" for s in at.selectbox)
+    assert any("looks like Korean (ko), not English" in w.value for w in at.warning)
+    assert cli_flags(page_text(at)) == []

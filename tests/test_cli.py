@@ -2,6 +2,9 @@
 
 import io
 import json
+import os
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -200,3 +203,22 @@ def test_check_exits_1_on_errors_like_a_linter(no_models, tmp_path):
     assert r.returncode == 1 and "changed to 70" in r.stdout.decode()
     assert run_cli("check", str(SAMPLE), str(bad), "--lang", "zh", "--exit-zero").returncode == 0
     assert run_cli("check", str(SAMPLE), str(samples / f"{STEM}.zh.txt"), "--lang", "zh").returncode == 0
+
+
+def test_a_python_without_the_dependencies_says_how_to_set_up(tmp_path):
+    """`python3 -m workbench ...` outside the venv: one line naming the missing package and the
+    command to use, not an internal error."""
+    code = ("import sys\n"
+            "class Missing:\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            "        if name.split('.')[0] == 'argostranslate':\n"
+            "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
+            "sys.meta_path.insert(0, Missing())\n"
+            "from workbench.cli import main\n"
+            "sys.exit(main(['models', 'list']))\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=tmp_path,
+                       env={**os.environ, "PYTHONPATH": str(SAMPLE.parent.parent)})
+    assert r.returncode == 1
+    (line,) = r.stderr.decode().strip().splitlines()
+    assert line.startswith("error: argostranslate is not installed for ") and ".venv/bin/parallax" in line
+    assert "internal error" not in line

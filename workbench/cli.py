@@ -478,6 +478,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 1
+    except ModuleNotFoundError as exc:  # run by a python that lacks the dependencies (not the venv's)
+        if os.environ.get("PARALLAX_DEBUG"):
+            raise
+        print(f"error: {exc.name or exc} is not installed for {sys.executable}; set Parallax up with "
+              f"`bash scripts/start.sh` and run .venv/bin/{COMMAND} (or `source .venv/bin/activate` first)",
+              file=sys.stderr)
+        return 1
     except Exception as exc:  # a bug: one line for the user, the traceback on request
         if os.environ.get("PARALLAX_DEBUG"):
             raise

@@ -142,12 +142,14 @@ def source_languages(engine: Engine) -> list[str]:
     return sorted(({p.from_code for p in engine.packages()} | ({auto[1]} if auto else set())) - {"en"})
 
 
-def choose_document(engine: Engine, then: str = ", then click Translate") -> documents.Document | None:
+def choose_document(engine: Engine, then: str = ", then click Translate",
+                    switch_source: bool = True) -> documents.Document | None:
     """The article to translate (or to compare a translation with), or None (with a message on
     the page) when there is none. Both views draw these same widgets, so the choice carries over.
 
     An article that is not English switches the source language to the detected one (once per
-    article; the select shows it and can set it back)."""
+    article; the select shows it and can set it back), unless `switch_source` is off (the Compare
+    view, which needs the English original)."""
     source_langs = source_languages(engine)
     left, right = st.columns([3, 1]) if source_langs else (st.container(), None)
     with left:
@@ -183,7 +185,7 @@ def choose_document(engine: Engine, then: str = ", then click Translate") -> doc
         return load_upload(upload.getvalue(), upload.name, lang)
     except NotEnglish as exc:
         found = (_input_id(), exc.detected)
-        if exc.detected and st.session_state.get("auto_source") != found:
+        if switch_source and exc.detected and st.session_state.get("auto_source") != found:
             st.session_state["auto_source"] = found
             st.session_state["next_source_lang"] = exc.detected
             st.rerun()
@@ -276,7 +278,7 @@ def page() -> None:
     if view == "Compare":
         st.caption("Check an existing Korean or Chinese translation against its English source: how its "
                    "paragraphs align, where its wording differs, and what the checks find.")
-        doc = choose_document(engine, then="")
+        doc = choose_document(engine, then="", switch_source=False)
         if doc is not None:
             st.caption(f"**{plain(doc.name)}** · {language_name(doc.lang)} · {len(doc.paragraphs)} paragraphs · "
                        f"{doc.sentence_count} sentences")
