@@ -130,6 +130,7 @@ def stream(docs: Iterable[Document], targets: Sequence[str], translate: Translat
             chunk, buffer = buffer[:size], buffer[size:]
             yield from process(chunk)
             size = next(sizes)
+            yield from assembler.pop_finished()
         yield from assembler.pop_finished()
     if buffer:
         yield from process(buffer)
