@@ -93,6 +93,8 @@ class BatchRun:
         self.out_manifest: Manifest | None = None
         self.shards: RowShards | None = None
         if outputs.out is not None:
+            for stale in Path(outputs.out).glob(".*.part"):  # temporary files of a killed run
+                stale.unlink(missing_ok=True)
             self.out_manifest = Manifest(outputs.out)
             if outputs.force:
                 self.out_manifest.reset()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -65,7 +65,7 @@ class TranslateBatch:
     """A Ray Data actor: reads a batch of inputs into Documents and translates them with its own
     Engine (translators load once, at the first batch, and stay for the actor's life)."""
 
-    def __init__(self, targets: Sequence[str], source: str | None, options: dict, threads: dict,
+    def __init__(self, targets: Sequence[str], source: str | None, options: dict, device: str,
                  use_cache: bool, done: list[dict[str, str]], archives: Sequence[str]) -> None:
         from .cache import TranslationCache
         from .engine import Engine, ThreadOptions
@@ -76,7 +76,10 @@ class TranslateBatch:
         self.use_cache = use_cache
         self.done = done
         self.cache = TranslationCache() if use_cache else None
-        self.engine = Engine(self.cache, DecodeOptions(**options), ThreadOptions(**threads))
+        threads = ThreadOptions.for_device(device)
+        if threads.device == "cpu":  # one CPU per actor: the pool, not threads, uses the cores
+            threads = replace(threads, inter_threads=1, intra_threads=1)
+        self.engine = Engine(self.cache, DecodeOptions(**options), threads)
         try:
             self.engine.check_routes([source or "en"], self.targets)
         except MissingModel:
@@ -264,12 +267,10 @@ def _translate(ray, run: BatchRun, corpus: Corpus, source: str | None, targets: 
     ctx.execution_options.preserve_order = True  # the driver writes in input order, as a local run does
     ctx.enable_progress_bars = False
     size = workers or max(1, int(ray.cluster_resources().get("CPU", 2)) - 1)  # one CPU left for reading
-    gpu = device == "cuda"
-    threads = {"inter_threads": 1, "intra_threads": 1, "device": "cuda" if gpu else "cpu",
-               "compute_type": "int8_float16" if gpu else os.environ.get("PARALLAX_COMPUTE_TYPE", "auto")}
+    gpu = device == "cuda"  # an actor per GPU; with auto, actors use a GPU where their node has one
     done = [] if run.outputs.force else [dict(m.done) for m in run._manifests()]
     archives = [str(p) for p in sorted(MODELS_DIR.glob("*.argosmodel"))] if MODELS_DIR.is_dir() else []
-    kwargs = dict(targets=list(targets), source=source, options=asdict(options), threads=threads,
+    kwargs = dict(targets=list(targets), source=source, options=asdict(options), device=device,
                   use_cache=use_cache, done=done, archives=archives)
     for ds in build_datasets(corpus):
         translated = ds.map_batches(TranslateBatch, batch_size=BATCH_DOCUMENTS, batch_format="numpy",

@@ -25,14 +25,22 @@ def resolve_device(device: str = "auto") -> str:
     """`cpu` or `cuda`; `auto` is CUDA when CTranslate2 sees a GPU (never on a CPU-only build)."""
     if device not in DEVICES:
         raise UsageError(f"unknown device {device!r}; use one of {', '.join(DEVICES)}")
-    if device != "auto":
+    if device == "cpu":
         return device
+    gpus = cuda_devices()
+    if device == "cuda" and not gpus:
+        raise UsageError("--device cuda: CTranslate2 sees no CUDA GPU here (driver, CUDA 12 libraries?); "
+                         "use --device cpu or auto")
+    return "cuda" if gpus else "cpu"
+
+
+def cuda_devices() -> int:
     try:
         import ctranslate2
 
-        return "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+        return ctranslate2.get_cuda_device_count()
     except Exception:  # a CTranslate2 build without CUDA support, or no driver
-        return "cpu"
+        return 0
 
 
 @dataclass(frozen=True)
