@@ -229,3 +229,20 @@ def test_reinstalls_do_not_pile_up_translators(models, package_files):
         assert release_translators(models["zh"].path) == 1 and POOL.live() == 0
     finally:
         install_archive(package_files["ko"])
+
+
+def test_read_ahead_gives_the_same_documents_and_passes_errors_on(models):
+    from workbench.errors import BadInput
+
+    docs = _articles(30)
+    engine = Engine(options=DecodeOptions(first_chunk_sentences=4, chunk_sentences=12))
+    plain = [a.to_dict() for a in engine.stream(iter(docs), ["zh"])]
+    ahead = [a.to_dict() for a in engine.stream(iter(docs), ["zh"], read_ahead=5)]
+    assert ahead == plain
+
+    def failing():
+        yield from docs[:3]
+        raise BadInput("broken input")
+
+    with pytest.raises(BadInput, match="broken input"):
+        list(engine.stream(failing(), ["zh"], read_ahead=2))

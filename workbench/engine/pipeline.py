@@ -135,3 +135,50 @@ def stream(docs: Iterable[Document], targets: Sequence[str], translate: Translat
     if buffer:
         yield from process(buffer)
     yield from assembler.pop_finished()
+
+
+def read_ahead(items: Iterable, depth: int) -> Iterator:
+    """`items` pulled by a background thread up to `depth` ahead, so reading and sentence
+    splitting (Python) overlap with decoding (CTranslate2 releases the GIL). Exceptions from the
+    producer come out here, in order; closing the iterator stops the thread."""
+    import queue
+    import threading
+
+    if depth <= 0:
+        yield from items
+        return
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    end = object()
+
+    def put(value) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(value, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put((True, item)):
+                    return
+            put((True, end))
+        except BaseException as exc:  # handed to the consumer, raised there
+            put((False, exc))
+
+    thread = threading.Thread(target=produce, name="parallax-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            ok, value = q.get()
+            if not ok:
+                raise value
+            if value is end:
+                return
+            yield value
+    finally:
+        stop.set()
+        thread.join(timeout=5)
