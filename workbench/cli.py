@@ -79,15 +79,6 @@ def expand_inputs(patterns: Sequence[str], problems: Problems, report=None, excl
     return list(Corpus(patterns, report=report, problem=problems.add, exclude=exclude).sources())
 
 
-def read_inputs(paths: Sequence[str], source: str | None, problems: Problems, memo=None) -> list:
-    """Every input read at once (small batches; `translate` streams instead)."""
-    from .batch import BatchRun, Outputs
-    from .corpus import Corpus
-
-    run = BatchRun(Outputs(), [], problems.add)
-    return list(run.documents(Corpus(paths, problem=problems.add), source, memo))
-
-
 def parse_targets(value: str) -> list[str]:
     targets = [parse_lang(t) for t in value.split(",") if t.strip()]
     if not targets:

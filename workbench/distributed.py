@@ -131,6 +131,10 @@ class TranslateBatch:
                 out["status"].append("error")
                 out["message"].append(str(exc))
                 continue
+            if doc.name in where:  # the driver reports the second of two same-named inputs
+                out["status"].append("duplicate")
+                out["message"].append("")
+                continue
             out["status"].append("ok")
             out["message"].append("")
             where[doc.name] = i
@@ -287,7 +291,7 @@ def _receive(run: BatchRun, row: dict) -> None:
         run.counts.failed += 1
         run.problem(str(row["message"]))
         return
-    if not run.admit(name, name):
+    if not run.admit(name, name) or status == "duplicate":
         return
     digest = str(row["digest"]) or None
     if status == "skipped":
