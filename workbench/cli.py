@@ -150,10 +150,10 @@ def cmd_translate(args: argparse.Namespace) -> int:
         sys.stdout.write(to_json(ordered) + "\n")
     elif outputs.collect and not args.csv:
         print_aligned(ordered, args.by)
-    for folder in (out_dir, rows_dir):
-        if folder and run.counts.skipped:
-            print(f"resumed: {run.counts.skipped} of {run.counts.skipped + run.counts.documents + run.counts.failed} "
-                  f"documents were already done in {folder}", file=sys.stderr)
+    if run.counts.skipped:
+        folders = " and ".join(str(f) for f in (out_dir, rows_dir) if f)
+        print(f"resumed: {run.counts.skipped} of {run.counts.skipped + run.counts.documents + run.counts.failed} "
+              f"documents were already done in {folders}", file=sys.stderr)
     if out_dir:
         print(f"wrote {plural(run.counts.documents, 'document')} to {out_dir}/ (JSON and one .txt per language)",
               file=sys.stderr)

@@ -8,6 +8,7 @@ memory holds only the documents whose sentences are still being translated.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Sequence
@@ -56,9 +57,7 @@ class DocumentSlot:
             self.partial[lang][pi] = tuple(t for t in flat[self.starts[pi]:self.starts[pi + 1]] if t is not None)
 
     def _paragraph_of(self, i: int) -> int:
-        from bisect import bisect_right
-
-        return bisect_right(self.starts, i) - 1 if i < self.starts[-1] else len(self.starts) - 2
+        return bisect_right(self.starts, i) - 1
 
     @property
     def complete(self) -> bool:
