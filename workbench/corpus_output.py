@@ -35,8 +35,11 @@ def digest_bytes(data: bytes) -> str:
 class Manifest:
     """The finished documents of one output folder, appended to as documents finish."""
 
-    def __init__(self, folder: str | Path) -> None:
+    def __init__(self, folder: str | Path, repair: bool = True) -> None:
+        """`repair` (writers only): cut a line a killed run left half-written. Readers leave the
+        file alone, so an export can run while a translation is still appending."""
         self.folder = Path(folder)
+        self.repair = repair
         self.path = self.folder / MANIFEST
         self.done: dict[str, str] = {}  # name -> digest|targets (small: ~100 bytes per document)
         self.shard_ends: dict[str, int] = {}
@@ -61,7 +64,7 @@ class Manifest:
             self.done[name] = self._stamp(entry.get("digest"), entry.get("targets", []))
             if "shard" in entry:
                 self.shard_ends[entry["shard"]] = max(self.shard_ends.get(entry["shard"], 0), int(entry["end"]))
-        if keep < len(data):
+        if keep < len(data) and self.repair:
             with open(self.path, "r+b") as f:
                 f.truncate(keep)
 
@@ -182,7 +185,7 @@ def iter_rows(source: str | Path) -> Iterator[dict]:
     """The rows of a shard folder (only what its manifest says is finished) or of one JSONL file."""
     source = Path(source)
     if source.is_dir():
-        manifest = Manifest(source)
+        manifest = Manifest(source, repair=False)
         shards = sorted(source.glob("rows-*.jsonl"))
         if not shards:
             raise BadInput(f"{source}: no rows-*.jsonl shards in this folder")
