@@ -33,3 +33,9 @@ def test_ray_run_equals_local_run(models, tmp_path):
     assert len(expected) == 12 * 3 + 1  # JSON + two .txt per document, and the manifest
     assert _files(tmp_path / "ray") == expected
     assert _files(tmp_path / "ray-rows") == _files(tmp_path / "local-rows")
+    # a rerun on Ray resumes: every document is skipped by the actors, nothing is rewritten
+    again = run_cli("translate", *inputs, "--to", "ko,zh", "--out", str(tmp_path / "ray"), "--rows",
+                    str(tmp_path / "ray-rows"), "--no-cache", "--ray", "--ray-workers", "2")
+    assert again.returncode == 0, again.stderr.decode()
+    assert "resumed: 12 of 12 documents" in again.stderr.decode()
+    assert _files(tmp_path / "ray") == expected

@@ -32,6 +32,14 @@ def digest_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:20]
 
 
+def stamp_matches(stamp: str | None, digest: str | None, targets: Sequence[str]) -> bool:
+    """Whether a manifest stamp ("digest|ko,zh") says: finished from the same input, with these targets."""
+    if stamp is None or digest is None:
+        return False
+    old_digest, _, old_targets = stamp.partition("|")
+    return old_digest == digest and set(targets) <= set(old_targets.split(","))
+
+
 class Manifest:
     """The finished documents of one output folder, appended to as documents finish."""
 
@@ -70,11 +78,7 @@ class Manifest:
 
     def finished(self, name: str, digest: str | None, targets: Sequence[str]) -> bool:
         """Whether `name` was finished from the same input with (at least) these targets."""
-        stamp = self.done.get(name)
-        if stamp is None or digest is None:
-            return False
-        old_digest, _, old_targets = stamp.partition("|")
-        return old_digest == digest and set(targets) <= set(old_targets.split(","))
+        return stamp_matches(self.done.get(name), digest, targets)
 
     def add(self, name: str, digest: str | None, targets: Sequence[str], **extra) -> None:
         if self._file is None:

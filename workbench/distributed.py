@@ -90,16 +90,9 @@ class TranslateBatch:
             self.engine.check_routes([source or "en"], self.targets)
 
     def _finished(self, name: str, digest: str | None) -> bool:
-        if not self.done or digest is None:
-            return False
-        for stamps in self.done:
-            stamp = stamps.get(name)
-            if stamp is None:
-                return False
-            old_digest, _, old_targets = stamp.partition("|")
-            if old_digest != digest or not set(self.targets) <= set(old_targets.split(",")):
-                return False
-        return True
+        from .corpus_output import stamp_matches
+
+        return bool(self.done) and all(stamp_matches(stamps.get(name), digest, self.targets) for stamps in self.done)
 
     def __call__(self, batch: dict) -> dict:
         from .batch import item_digest
