@@ -5,6 +5,7 @@ corpus grows, and what does a local Ray cluster of 2 workers give against one pr
     python benchmarks/corpus.py                      # the default plan (~10 min on 2 cores)
     python benchmarks/corpus.py --plan quick         # a wiring check (~1-2 min)
     python benchmarks/corpus.py --write-readme       # also put the table into benchmarks/README.md
+    python benchmarks/corpus.py --assembly           # the app's progressive view at 1k/4k/16k documents
 
 Every run is the product path in a fresh process: `python -m workbench translate corpus.jsonl
 --from en --to ko --rows DIR -q` (cli.main: the corpus read lazily, documents split, sentences
@@ -236,6 +237,29 @@ def update_readme(text: str) -> None:
         README.write_text(current.rstrip() + "\n\n" + block + "\n", encoding="utf-8")
 
 
+def assembly_worker(sizes: list[int]) -> list[str]:
+    """Engine.iter_translate_documents (the app's progressive view: a snapshot after every chunk)
+    over n one-sentence documents whose translations are all cached (the tiny model fills the
+    cache with the 2,000 pooled sentences first, untimed): what is timed is batching and document
+    assembly, the part that used to rebuild every document after every chunk."""
+    from workbench.cache import TranslationCache
+    from workbench.documents import from_text
+    from workbench.engine import Engine
+
+    pool = pool_paragraphs()
+    cache = TranslationCache()
+    engine = Engine(cache)
+    engine.translate_sentences(pool, "en", "ko")
+    docs = [from_text(pool[i % len(pool)], f"d{i}", lang="en", memo=cache) for i in range(max(sizes))]
+    lines = []
+    for n in sizes:
+        t0 = time.perf_counter()
+        snapshots = sum(1 for _ in engine.iter_translate_documents(docs[:n], ["ko"]))
+        lines.append(f"- iter_translate_documents, {n:,} one-sentence documents (cache hits): "
+                     f"{time.perf_counter() - t0:.2f} s, {snapshots} snapshots")
+    return lines
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="Corpus benchmark: flat memory, time per sentence, Ray vs one process.")
     ap.add_argument("--plan", choices=sorted(PLANS), default="default")
@@ -243,10 +267,25 @@ def main(argv=None) -> int:
     ap.add_argument("--json", help="write the raw results here")
     ap.add_argument("--write-readme", action="store_true", help="put the results table into benchmarks/README.md")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    ap.add_argument("--assembly", action="store_true", help="only time the app's progressive view (1k/4k/16k documents)")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--assembly-worker", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
         print(json.dumps(worker(json.loads(args.worker))))
+        return 0
+    if args.assembly_worker:
+        print(json.dumps(assembly_worker(json.loads(args.assembly_worker))))
+        return 0
+    if args.assembly:
+        base = Path(tempfile.mkdtemp(prefix="parallax-corpus-bench-"))
+        try:
+            env = {**setup_model(base, "tiny"), "PARALLAX_CACHE": str(base / "cache.sqlite")}
+            out = subprocess.run([sys.executable, __file__, "--assembly-worker", "[1000, 4000, 16000]"],
+                                 env={**os.environ, **env}, capture_output=True, text=True, cwd=ROOT, check=True)
+            print("\n".join(json.loads(out.stdout.strip().splitlines()[-1])))
+        finally:
+            shutil.rmtree(base, ignore_errors=True)
         return 0
 
     def log(msg: str) -> None:
