@@ -92,3 +92,17 @@ def test_device_option(models, tmp_path):
         assert "no CUDA GPU" in bad.stderr.decode() and "Traceback" not in bad.stderr.decode()
     auto = run_cli("translate", "-", "--to", "ko", "--device", "auto", stdin=b"Auto picks what exists.")
     assert auto.returncode == 0
+
+
+def test_rerun_with_csv_does_not_duplicate_rows(models, tmp_path):
+    """--rows plus --csv: the rerun needs every document for the CSV, so finished ones are
+    translated again (from the cache), but their rows are not appended twice."""
+    corpus = _jsonl(tmp_path / "c.jsonl", 6)
+    args = ["translate", str(corpus), "--to", "ko", "--rows", str(tmp_path / "rows"), "--csv", str(tmp_path / "a.csv")]
+    assert run_cli(*args).returncode == 0
+    first = _files(tmp_path / "rows")
+    again = run_cli(*args)
+    assert again.returncode == 0, again.stderr.decode()
+    assert _files(tmp_path / "rows") == first
+    lines = (tmp_path / "a.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert len(lines) == 1 + 6 * 2 and all(ln.startswith("a0000") for ln in lines[1:])  # every document, once

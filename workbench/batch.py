@@ -171,11 +171,11 @@ class BatchRun:
         name = ad.document.name
         digest = self._digests.pop(name, None)
         seq = self._order.pop(name, self._seq)
-        if self.outputs.out is not None:
-            write_document(self.outputs.out, ad)
-            assert self.out_manifest is not None
+        # an output that already has it (translated again only for --csv/--json) is left alone
+        if self.out_manifest is not None and not self.out_manifest.finished(name, digest, self.targets):
+            write_document(self.out_manifest.folder, ad)
             self.out_manifest.add(name, digest, ad.targets)
-        if self.shards is not None:
+        if self.shards is not None and not self.shards.manifest.finished(name, digest, self.targets):
             self.shards.write(ad, digest)
         if self.outputs.collect:
             self.collected[seq] = ad
