@@ -67,6 +67,7 @@ PLANS = {
     "default": [("realistic", "cold", 300), ("realistic", "ray2", 300),
                 ("tiny", "cold", 1000), ("tiny", "cold", 10000), ("tiny", "ray2", 1000),
                 ("tiny", "warm", 1000), ("tiny", "warm", 10000), ("tiny", "warm", 100000)],
+    "realistic-1k": [("realistic", "cold", 1000)],  # with --sentences 1: ~1,000 sentences, ~2-5 min
     "quick": [("tiny", "cold", 200), ("tiny", "warm", 200), ("tiny", "warm", 2000), ("tiny", "ray2", 200)],
 }
 

@@ -2,8 +2,8 @@
 resume from the output folders' manifests. Shared by the one-machine run and the Ray run, which
 differ only in who translates (`Engine.stream` here, an actor pool in distributed.py).
 
-    run = BatchRun(outputs, targets, source)
-    for ad in engine.stream(run.documents(corpus, memo), targets):
+    run = BatchRun(Outputs(out=Path("out"), rows=Path("rows")), targets, problem=print)
+    for ad in engine.stream(run.documents(corpus, lang, memo), targets):
         run.finish(ad)
     run.close()
 """
