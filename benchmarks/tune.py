@@ -86,7 +86,7 @@ def run_raw(pkg, tokenizer, sentences: list[str], trial: Trial) -> dict:
 def run_engine(pkg, text: str, trial: Trial) -> dict:
     from workbench import engine as E
 
-    E._translators.clear()  # one Translator per (package, threads): start from a clean slate
+    E.release_translators()  # one Translator per (package, threads): start from a clean slate
     opts = E.DecodeOptions(max_batch_size=trial.max_batch_size, batch_type=trial.batch_type,
                            chunk_sentences=trial.chunk_sentences or E.DecodeOptions.chunk_sentences,
                            first_chunk_sentences=trial.first_chunk_sentences or E.DecodeOptions.first_chunk_sentences)
@@ -96,7 +96,7 @@ def run_engine(pkg, text: str, trial: Trial) -> dict:
     gc.collect()
     memory.reset()
     r = T.measure_engine(state, text, None)
-    E._translators.clear()
+    E.release_translators()
     return {"seconds": r["seconds"], "cpu_seconds": r["cpu_seconds"], "first_chunk_s": r["first_chunk_s"],
             "peak_rss_mib": memory.peak_kb() / 1024}
 

@@ -127,12 +127,12 @@ def test_interrupted_batch_resumes_and_matches_a_clean_run(models, tmp_path, mon
     assert cli.main(args) == 130
     assert "run the same command again to resume" in capsys.readouterr().err
     written = sorted(p.name for p in out.iterdir())
-    assert written == ["article0.json", "article0.ko.txt"]  # complete or absent, never half-written
+    assert written == ["article0.json", "article0.ko.txt", "manifest.jsonl"]  # complete or absent, never half-written
     json.loads((out / "article0.json").read_text(encoding="utf-8"))
 
     monkeypatch.setattr(Engine, "_run_ctranslate2", original)
     assert cli.main(args) == 0
-    assert "resuming: 1 of 3 documents already done" in capsys.readouterr().err
+    assert "resumed: 1 of 3 documents were already done" in capsys.readouterr().err
     clean = tmp_path / "clean"
     assert cli.main(["translate", str(arts), "--to", "ko", "--out", str(clean), "--no-cache"]) == 0
     for name in sorted(p.name for p in clean.iterdir()):

@@ -149,3 +149,100 @@ def test_pivot_through_english(models, tmp_path):
             engine.route("ko", "fr")
     finally:
         uninstall("ko", "en")
+
+
+def _articles(n: int, start: int = 0) -> list:
+    return [from_text(f"Report {i} opens here. The second sentence of report {i} follows.\n\nA closing line {i}.",
+                      f"r{i}") for i in range(start, start + n)]
+
+
+def test_stream_crosses_document_boundaries_and_keeps_order(models, monkeypatch):
+    """A corpus many times the chunk size: chunks mix documents, documents come out whole, in order."""
+    docs = _articles(40)
+    calls = []
+    original = Engine._run_ctranslate2
+
+    def spy(self, pkg, sentences):
+        calls.append(len(sentences))
+        return original(self, pkg, sentences)
+
+    monkeypatch.setattr(Engine, "_run_ctranslate2", spy)
+    engine = Engine(options=DecodeOptions(first_chunk_sentences=5, chunk_sentences=16))
+    out = list(engine.stream(iter(docs), ["ko", "zh"]))
+    assert [a.document.name for a in out] == [d.name for d in docs]
+    for d, a in zip(docs, out):
+        assert a.complete and a.targets == ["ko", "zh"]
+        for lang in ("ko", "zh"):
+            assert [[t.text for t in p] for p in a.translations[lang]] == [list(p.sentences) for p in d.paragraphs]
+    assert max(calls) <= 16 and sum(calls) == 2 * sum(d.sentence_count for d in docs)
+    assert any(c == 16 for c in calls)  # full chunks: 16 is not a multiple of 3 sentences per document
+
+
+def test_stream_reads_lazily_and_hands_out_documents_early(models):
+    """The first document is out before the input generator is exhausted (no reading ahead)."""
+    pulled = []
+
+    def lazy():
+        for d in _articles(60):
+            pulled.append(d.name)
+            yield d
+
+    engine = Engine(options=DecodeOptions(first_chunk_sentences=4, chunk_sentences=12))
+    stream = engine.stream(lazy(), ["ko"])
+    first = next(stream)
+    assert first.document.name == "r0" and first.complete
+    assert len(pulled) < 10  # only what the first chunk needed
+    rest = list(stream)
+    assert len(rest) == 59 and len(pulled) == 60
+
+
+def test_snapshots_rebuild_only_touched_documents(models):
+    """iter_translate_documents over many documents: a document no chunk touched stays the same object."""
+    docs = _articles(12)
+    engine = Engine(options=DecodeOptions(first_chunk_sentences=3, chunk_sentences=6))
+    previous = None
+    for _lang, snap in engine.iter_translate_documents(docs, ["ko"]):
+        if previous is not None:
+            changed = [i for i, (a, b) in enumerate(zip(previous, snap)) if a is not b]
+            assert 1 <= len(changed) <= 3  # a 6-sentence chunk spans at most three 3-sentence documents
+        previous = snap
+    assert all(a.complete for a in previous)
+
+
+def test_reinstalls_do_not_pile_up_translators(models, package_files):
+    """The pool keys translators by package folder: a re-install or a removal drops the old one."""
+    from workbench.engine import POOL, release_translators
+    from workbench.models import install_archive, uninstall
+
+    release_translators()
+    engine = Engine()
+    try:
+        for _ in range(4):
+            install_archive(package_files["ko"])
+            assert [t.text for t in engine.translate_sentences(["A fresh install."], "en", "ko")] == ["A fresh install."]
+            assert POOL.live() == 1
+        engine.translate_sentences(["Both pairs."], "en", "zh")
+        assert POOL.live() == 2
+        uninstall("en", "ko")
+        engine.translate_sentences(["Only Chinese now."], "en", "zh")
+        assert POOL.live() == 1  # the removed package's translator went with it
+        assert release_translators(models["zh"].path) == 1 and POOL.live() == 0
+    finally:
+        install_archive(package_files["ko"])
+
+
+def test_read_ahead_gives_the_same_documents_and_passes_errors_on(models):
+    from workbench.errors import BadInput
+
+    docs = _articles(30)
+    engine = Engine(options=DecodeOptions(first_chunk_sentences=4, chunk_sentences=12))
+    plain = [a.to_dict() for a in engine.stream(iter(docs), ["zh"])]
+    ahead = [a.to_dict() for a in engine.stream(iter(docs), ["zh"], read_ahead=5)]
+    assert ahead == plain
+
+    def failing():
+        yield from docs[:3]
+        raise BadInput("broken input")
+
+    with pytest.raises(BadInput, match="broken input"):
+        list(engine.stream(failing(), ["zh"], read_ahead=2))

@@ -417,7 +417,7 @@ def run_limited(*args: str, stdin: bytes | None = None, limit_gb: int = 3) -> su
                           env=env, cwd=ROOT, timeout=300, preexec_fn=cap)
 
 
-def test_dev_zero_as_input_is_refused_by_type(no_models):
+def test_dev_zero_as_input_is_refused_by_type(models):
     r = run_limited("translate", "/dev/zero", "--to", "ko")
     assert r.returncode == 1
     assert "/dev/zero: is a character device, not a file" in one_line(r.stderr)
@@ -463,7 +463,7 @@ def test_stdin_is_read_with_the_cap_and_named_stdin():
     assert stream.read_total <= documents.MAX_INPUT_BYTES + 2 * (1 << 20)
 
 
-def test_cli_stdin_over_the_cap_and_empty_stdin_name_stdin(no_models):
+def test_cli_stdin_over_the_cap_and_empty_stdin_name_stdin(models):
     big = run_limited("translate", "-", "--to", "ko", stdin=b"The leaders met. " * 1_300_000)
     assert big.returncode == 1 and one_line(big.stderr).startswith("error: stdin: more than 20 MB")
     empty = run_cli("translate", "-", "--to", "ko", stdin=b"")

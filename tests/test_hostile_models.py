@@ -309,7 +309,7 @@ def test_13_reinstalls_release_the_replaced_translators(ko, package_files, ko_re
     counts = []
     for i in range(6):
         engine.translate_sentences([SENTENCE], "en", "ko", use_cache=False)  # loads the current translator
-        counts.append(sum(1 for key in engine_module._translators if key[0] == str(pkg.path)))
+        counts.append(sum(1 for key in engine_module.POOL._translators if key[0] == str(pkg.path)))
         install_archive(ko_rebuilt if i % 2 == 0 else package_files["ko"])
     assert counts == [1] * 6
-    assert sum(1 for key in engine_module._translators if key[0] == str(pkg.path)) == 0  # the last one too
+    assert sum(1 for key in engine_module.POOL._translators if key[0] == str(pkg.path)) == 0  # the last one too

@@ -8,7 +8,6 @@ PARALLAX_DEBUG=1.
 from __future__ import annotations
 
 import argparse
-import glob
 import os
 import sys
 from contextlib import contextmanager
@@ -17,12 +16,12 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from . import __version__
-from .errors import BadInput, MissingModel, NotEnglish, UsageError, WorkbenchError
+from .errors import BadInput, NotEnglish, UsageError, WorkbenchError
 from .errors import COMMAND
 from .langid import language_name, parse_lang
 
 DEFAULT_TARGETS = ("ko", "zh")
-STDIN_NAME = "stdin"  # what messages call `-` (no suffix: read as plain text)
+READ_AHEAD = 64  # documents read and split ahead of a GPU translator (a thread; memory stays bounded)
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 
 
@@ -95,54 +94,12 @@ def download_progress(bar):
 # ---------------------------------------------------------------- inputs
 
 
-def expand_inputs(patterns: Sequence[str], problems: Problems) -> list[str]:
+def expand_inputs(patterns: Sequence[str], problems: Problems, report=None, exclude: Sequence[Path] = ()) -> list[str]:
     """Files, folders (their supported files) and globs, expanded here so Windows shells and
     quoted patterns work; '-' is stdin. A pattern that matches nothing is a problem line."""
-    from .documents import SUPPORTED_SUFFIXES
+    from .corpus import Corpus
 
-    out: list[str] = []
-    for pat in patterns:
-        if pat == "-":
-            out.append("-")
-        elif any(ch in pat for ch in "*?["):
-            matches = sorted(m for m in glob.glob(pat, recursive=True) if Path(m).is_file())
-            if not matches:
-                problems.add(f"{pat}: no file matches this pattern")
-            out.extend(matches)
-        elif Path(pat).is_dir():
-            files = sorted(p for p in Path(pat).rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
-            if not files:
-                problems.add(f"{pat}: folder has no .txt, .md, .html or .docx files")
-            out.extend(str(p) for p in files)
-        else:
-            out.append(pat)
-    return list(dict.fromkeys(out))
-
-
-def read_inputs(paths: Sequence[str], source: str | None, problems: Problems, memo=None) -> list:
-    from .documents import read_file, read_stream
-
-    docs = []
-    for p in paths:
-        try:
-            if p == "-":
-                docs.append(read_stream(sys.stdin.buffer, STDIN_NAME, source, memo))  # capped read
-            else:
-                docs.append(read_file(p, source, memo))
-            for warning in docs[-1].warnings:
-                print(f"warning: {warning}", file=sys.stderr)
-        except BadInput as exc:
-            problems.add(exc)
-    names: dict[str, int] = {}
-    unique = []
-    for d in docs:
-        stem = Path(d.name).stem
-        if stem in names:
-            problems.add(f"{d.meta.get('path', d.name)}: another input has the same name ({d.name}); rename one")
-            continue
-        names[stem] = 1
-        unique.append(d)
-    return unique
+    return list(Corpus(patterns, report=report, problem=problems.add, exclude=exclude).sources())
 
 
 def parse_targets(value: str) -> list[str]:
@@ -151,21 +108,6 @@ def parse_targets(value: str) -> list[str]:
     if not targets:
         raise UsageError("--to needs at least one language code, e.g. --to ko,zh")
     return list(dict.fromkeys(targets))
-
-
-def require_models(engine, pairs) -> None:
-    """Check every (from, to) pair before any work: ONE MissingModel naming all missing pairs, with
-    one install command per source language (`parallax models install en ko zh`)."""
-    missing = []
-    for from_code, to_code in pairs:
-        if from_code == to_code:
-            continue
-        try:
-            engine.route(from_code, to_code)
-        except MissingModel as exc:
-            missing.append(exc)
-    if missing:
-        raise MissingModel.several(missing)
 
 
 def write_output(path: str, data: bytes) -> None:
@@ -183,9 +125,13 @@ def write_output(path: str, data: bytes) -> None:
 
 
 def cmd_translate(args: argparse.Namespace) -> int:
+    """Inputs are read as the translation needs them; each finished document is written at once
+    (and resumed from the output folders' manifests on a rerun)."""
+    from .batch import BatchRun, Outputs
     from .cache import TranslationCache
-    from .engine import DecodeOptions, Engine
-    from .export import check_outputs, csv_bytes, finished, to_json, write_document
+    from .corpus import Corpus
+    from .engine import DecodeOptions, Engine, ThreadOptions
+    from .export import check_outputs, check_writable, csv_bytes, to_json
 
     problems = Problems()
     if args.csv == "-" and args.json:
@@ -193,74 +139,126 @@ def cmd_translate(args: argparse.Namespace) -> int:
     targets = parse_targets(args.to)
     source = parse_lang(args.source) if args.source else None
     check_outputs([args.csv if args.csv != "-" else None], out_dir=args.out)  # one line, before any work
-    cache = None if args.no_cache else TranslationCache()
-    paths = expand_inputs(args.inputs, problems)
-    docs = read_inputs(paths, source, problems, memo=cache)
-    if not docs:
-        if not problems.lines:
-            problems.add("no input to translate")
-        return problems.exit_code
-    targets = [t for t in targets if not all(t == d.lang for d in docs)] or targets
+    if args.rows:
+        check_writable(args.rows, "dir")
+    src = source or "en"  # without --from only English is accepted
+    targets = [t for t in targets if t != src] or targets
     options = DecodeOptions()
     if args.batch_sentences:
         n = args.batch_sentences
         options = replace(options, chunk_sentences=n, first_chunk_sentences=min(n, options.first_chunk_sentences))
-    engine = Engine(cache=cache, options=options)
-    require_models(engine, [(f, t) for t in targets for f in sorted({d.lang for d in docs})])
+    engine = Engine(options=options, threads=ThreadOptions.for_device(args.device))
+    engine.check_routes([src], targets)  # one line for a missing model, before any work
 
     out_dir = Path(args.out) if args.out else None
-    results: dict[int, object] = {}
-    todo = []
-    for i, d in enumerate(docs):
-        done = finished(out_dir, d, targets) if out_dir and not args.force else None
-        if done is not None:
-            results[i] = done
-        else:
-            todo.append(i)
-    if out_dir and len(todo) < len(docs):
-        print(f"resuming: {len(docs) - len(todo)} of {len(docs)} documents already done in {out_dir}", file=sys.stderr)
+    rows_dir = Path(args.rows) if args.rows else None
+    outputs = Outputs(out=out_dir, rows=rows_dir, collect=bool(args.csv or args.json or not (out_dir or rows_dir)),
+                      force=args.force)
+    corpus = Corpus(args.inputs, args.id_field, args.text_field, report=lambda line: print(line, file=sys.stderr),
+                    problem=problems.add, exclude=[p for p in (out_dir, rows_dir) if p])
+    with BatchProgress(not args.quiet, corpus) as progress:
+        run = BatchRun(outputs, targets, problems.add, on_document=progress.update,
+                       warn=lambda line: print(f"warning: {line}", file=sys.stderr))
+        try:
+            if args.ray is not None:
+                from .distributed import translate_on_ray
 
-    if todo:
-        batch = [docs[i] for i in todo]
-        sentence_counts = [d.sentence_count for d in batch]
-        written: set[int] = set()
-        with progress_bar(not args.quiet) as bar:
-            tasks = {lang: bar.add_task(f"{language_name(lang)} ({lang})", total=sum(sentence_counts)) for lang in targets}
+                translate_on_ray(run, corpus, args.ray, source, targets, options, use_cache=not args.no_cache,
+                                 device=args.device, workers=args.ray_workers)
+            else:
+                cache = None if args.no_cache else TranslationCache()
+                engine.cache = cache
+                # reading and splitting overlap decoding only where decoding leaves the CPU free (a
+                # GPU); on CPU the translator already uses every core (2 cores: 39.1 s without,
+                # 40.5 s with, benchmarks/corpus.py's 2,000-document tiny-model run)
+                read_ahead = READ_AHEAD if engine.threads.device == "cuda" else 0
+                for aligned in engine.stream(run.documents(corpus, source, cache), targets,
+                                             use_cache=not args.no_cache, read_ahead=read_ahead):
+                    run.finish(aligned)
+        finally:
+            run.close()
+            progress.summary(run.counts)
 
-            def on_progress(lang: str, done: int, total: int) -> None:
-                bar.update(tasks[lang], completed=done)
-
-            latest = None
-            for _lang, latest in engine.iter_translate_documents(batch, targets, on_progress, use_cache=not args.no_cache):
-                if out_dir:
-                    for j, ad in enumerate(latest):
-                        if j not in written and _complete(ad, targets):
-                            write_document(out_dir, ad)
-                            written.add(j)
-            for j, ad in zip(todo, latest or []):
-                results[j] = ad
-    ordered = [results[i] for i in sorted(results)]
-
+    ordered = run.results()
+    if not run.counts.documents and not run.counts.skipped:
+        if not problems.lines:
+            problems.add("no input to translate")
+        return problems.exit_code
     if args.csv:
         write_output(args.csv, csv_bytes(ordered, args.by, raw=args.raw_csv))
         print(f"wrote {'the CSV to stdout' if args.csv == '-' else args.csv} ({plural(len(ordered), 'document')}, one row per {args.by})", file=sys.stderr)
     if args.json:
         sys.stdout.write(to_json(ordered) + "\n")
-    elif not args.out and not args.csv:
+    elif outputs.collect and not args.csv:
         print_aligned(ordered, args.by)
+    if run.counts.skipped:
+        folders = " and ".join(str(f) for f in (out_dir, rows_dir) if f)
+        print(f"resumed: {run.counts.skipped} of {run.counts.skipped + run.counts.documents + run.counts.failed} "
+              f"documents were already done in {folders}", file=sys.stderr)
     if out_dir:
-        print(f"wrote {plural(len(todo), 'document')} to {out_dir}/ (JSON and one .txt per language)", file=sys.stderr)
+        print(f"wrote {plural(run.counts.documents, 'document')} to {out_dir}/ (JSON and one .txt per language)",
+              file=sys.stderr)
+    if rows_dir:
+        print(f"wrote {plural(run.counts.documents, 'document')} to {rows_dir}/ (rows-*.jsonl shards, manifest.jsonl)",
+              file=sys.stderr)
     return problems.exit_code
+
+
+class BatchProgress:
+    """Documents and sentences done, sentences per second and time left, on stderr (a live
+    line on a terminal), and one summary line at the end either way."""
+
+    def __init__(self, enabled: bool, corpus=None) -> None:
+        self.enabled = enabled
+        self.corpus = corpus
+        self.console = _stderr_console()
+        self.bar = None
+        self.task = None
+
+    def __enter__(self) -> "BatchProgress":
+        if self.enabled and self.console.is_terminal:
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+            total = self.corpus.count() if self.corpus is not None else None
+            self.bar = Progress(TextColumn("{task.completed:,.0f}/{task.total:,.0f} documents" if total else
+                                           "{task.completed:,.0f} documents"), BarColumn(),
+                                TextColumn("{task.fields[sentences]:,} sentences, {task.fields[rate]:.1f}/s"),
+                                TimeElapsedColumn(), TimeRemainingColumn(), console=self.console, transient=True)
+            self.bar.__enter__()
+            self.task = self.bar.add_task("translate", total=total, sentences=0, rate=0.0)
+        return self
+
+    def update(self, counts) -> None:
+        if self.bar is not None:
+            rate = counts.sentences / counts.seconds if counts.seconds > 0 else 0.0
+            self.bar.update(self.task, completed=counts.documents + counts.skipped, sentences=counts.sentences,
+                            rate=rate)
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+    def summary(self, counts) -> None:
+        if not self.enabled or not (counts.documents or counts.skipped):
+            return  # nothing was translated: the error lines already said why
+        rate = counts.sentences / counts.seconds if counts.seconds > 0 else 0.0
+        extra = "".join([f", {counts.skipped} already done" if counts.skipped else "",
+                         f", {counts.failed} failed" if counts.failed else ""])
+        print(f"translated {plural(counts.documents, 'document')} ({plural(counts.sentences, 'sentence')}) "
+              f"in {counts.seconds:.1f} s, {rate:.1f} sentences/s{extra}", file=sys.stderr)
 
 
 def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _complete(ad, targets: Sequence[str]) -> bool:
-    return all(len(ad.translations.get(lang, ())) == len(ad.document.paragraphs)
-               and all(len(t) == len(p.sentences) for t, p in zip(ad.translations[lang], ad.document.paragraphs))
-               for lang in targets)
+def cmd_export(args: argparse.Namespace) -> int:
+    """Aligned rows (a shard folder or one .jsonl) to CSV, streamed: any size, flat memory."""
+    from .corpus_output import rows_to_csv
+
+    n = rows_to_csv(args.rows, args.csv, args.by, raw=args.raw_csv)
+    print(f"wrote {args.csv} ({plural(n, 'row')}, one row per {args.by})", file=sys.stderr)
+    return 0
 
 
 def print_aligned(docs, by: str = "paragraph") -> None:
@@ -429,7 +427,23 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--batch-sentences", type=positive_int, metavar="N",
                    help="sentences per translation batch; finished batches are cached, so an interrupted run loses at most one (default: 256)")
     t.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    # corpus-scale runs (README: "Translating a corpus")
+    t.add_argument("--rows", metavar="DIR", help="append aligned rows (one per sentence) to JSONL shards in DIR (reruns resume)")
+    t.add_argument("--id-field", help="corpus files (.jsonl, .csv, .parquet): the id column (default: id, doc_id, name, ...)")
+    t.add_argument("--text-field", help="corpus files: the text column (default: text, body, content, ...)")
+    t.add_argument("--device", choices=["auto", "cpu", "cuda"], default=os.environ.get("PARALLAX_DEVICE", "auto"),
+                   help="where CTranslate2 runs (default: auto, the GPU when CUDA sees one)")
+    t.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                   help="translate on a Ray cluster: no value starts a local one, auto joins a running one")
+    t.add_argument("--ray-workers", type=positive_int, metavar="N", help="translator actors on Ray (default: one per CPU)")
     t.set_defaults(func=cmd_translate)
+
+    e = sub.add_parser("export", help="turn aligned rows (a --rows folder or .jsonl file) into a CSV, streamed")
+    e.add_argument("rows", metavar="ROWS", help="a --rows folder or one rows .jsonl file")
+    e.add_argument("--csv", required=True, help="the CSV file to write (UTF-8 with BOM)")
+    e.add_argument("--by", choices=["paragraph", "sentence"], default="paragraph")
+    e.add_argument("--raw-csv", action="store_true", help="keep cells starting with = + - @ as they are")
+    e.set_defaults(func=cmd_export)
 
     m = sub.add_parser("models", help="list and install Argos translation models")
     msub = m.add_subparsers(dest="models_command", required=True, metavar="ACTION")

@@ -1,0 +1,108 @@
+"""`translate` on a corpus as a user runs it: streamed, resumable, row shards, export."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from conftest import ROOT, run_cli
+
+
+def _jsonl(path, n, start=0):
+    with open(path, "w", encoding="utf-8") as f:
+        for i in range(start, start + n):
+            f.write(json.dumps({"id": f"a{i:05d}", "text": f"Article {i} opens here. It has a second sentence.\n\n"
+                                                           f"A closing paragraph {i}."}) + "\n")
+    return path
+
+
+def _files(folder):
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def test_corpus_to_rows_documents_and_csv_agree(models, tmp_path):
+    corpus = _jsonl(tmp_path / "news.jsonl", 40)
+    r = run_cli("translate", str(corpus), "--to", "ko,zh", "--rows", str(tmp_path / "rows"), "--out",
+                str(tmp_path / "docs"), "--csv", str(tmp_path / "direct.csv"), "--by", "sentence",
+                "--batch-sentences", "16")
+    assert r.returncode == 0, r.stderr.decode()
+    err = r.stderr.decode()
+    assert "translated 40 documents (120 sentences)" in err and "sentences/s" in err  # the summary line
+    e = run_cli("export", str(tmp_path / "rows"), "--csv", str(tmp_path / "from-rows.csv"), "--by", "sentence")
+    assert e.returncode == 0, e.stderr.decode()
+    assert (tmp_path / "from-rows.csv").read_bytes() == (tmp_path / "direct.csv").read_bytes()
+    rows = [json.loads(line) for line in (tmp_path / "rows" / "rows-00000.jsonl").read_text().splitlines()]
+    for i in (0, 17, 39):
+        doc = json.loads((tmp_path / "docs" / f"a{i:05d}.json").read_text())["documents"][0]
+        mine = [r for r in rows if r["doc"] == f"a{i:05d}"]
+        sentences = [(p["index"] + 1, s["text"]) for p in doc["paragraphs"]
+                     for s in p["translations"]["zh"]["sentences"]]
+        assert [(r["paragraph"], r["zh"]) for r in mine] == sentences
+
+
+def test_killed_run_resumes_and_matches_a_clean_run(models, tmp_path):
+    corpus = _jsonl(tmp_path / "big.jsonl", 600)
+    args = [str(corpus), "--to", "ko", "--rows", str(tmp_path / "rows"), "--out", str(tmp_path / "docs"),
+            "--batch-sentences", "8", "--no-cache", "-q"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "workbench", "translate", *args], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    manifest = tmp_path / "rows" / "manifest.jsonl"
+    try:
+        while proc.poll() is None and (not manifest.exists() or manifest.read_text().count("\n") < 20):
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait()
+    done = manifest.read_text().count("\n")
+    assert 20 <= done < 600, "the run must be killed midway"
+    r = run_cli("translate", *args)
+    assert r.returncode == 0, r.stderr.decode()
+    skipped = int(r.stderr.decode().split("resumed: ")[1].split(" of 600 documents")[0])
+    assert done - 1 <= skipped <= done  # finished in both output folders (the kill may fall between them)
+    clean = run_cli("translate", str(corpus), "--to", "ko", "--rows", str(tmp_path / "clean-rows"), "--out",
+                    str(tmp_path / "clean-docs"), "--batch-sentences", "8", "--no-cache", "-q")
+    assert clean.returncode == 0
+    assert _files(tmp_path / "rows") == _files(tmp_path / "clean-rows")
+    assert _files(tmp_path / "docs") == _files(tmp_path / "clean-docs")
+
+
+def test_folder_run_reports_skips_and_continues(models, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "one.txt").write_text("The first report is short. It ends here.", encoding="utf-8")
+    (folder / "scan.odt").write_bytes(b"PK\x03\x04")
+    r = run_cli("translate", str(folder), "--to", "ko", "--out", str(tmp_path / "out"))
+    assert r.returncode == 0, r.stderr.decode()
+    err = r.stderr.decode()
+    assert "scan.odt" in err and "unsupported file type .odt" in err
+    assert (tmp_path / "out" / "one.json").exists()
+
+
+def test_device_option(models, tmp_path):
+    ok = run_cli("translate", "-", "--to", "ko", "--device", "cpu", stdin=b"The device option works on a CPU.")
+    assert ok.returncode == 0 and "ko: The device option works on a CPU." in ok.stdout.decode()
+    import ctranslate2
+
+    if ctranslate2.get_cuda_device_count() == 0:
+        bad = run_cli("translate", "-", "--to", "ko", "--device", "cuda", stdin=b"No GPU here.")
+        assert bad.returncode == 2
+        assert "no CUDA GPU" in bad.stderr.decode() and "Traceback" not in bad.stderr.decode()
+    auto = run_cli("translate", "-", "--to", "ko", "--device", "auto", stdin=b"Auto picks what exists.")
+    assert auto.returncode == 0
+
+
+def test_rerun_with_csv_does_not_duplicate_rows(models, tmp_path):
+    """--rows plus --csv: the rerun needs every document for the CSV, so finished ones are
+    translated again (from the cache), but their rows are not appended twice."""
+    corpus = _jsonl(tmp_path / "c.jsonl", 6)
+    args = ["translate", str(corpus), "--to", "ko", "--rows", str(tmp_path / "rows"), "--csv", str(tmp_path / "a.csv")]
+    assert run_cli(*args).returncode == 0
+    first = _files(tmp_path / "rows")
+    again = run_cli(*args)
+    assert again.returncode == 0, again.stderr.decode()
+    assert _files(tmp_path / "rows") == first
+    lines = (tmp_path / "a.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert len(lines) == 1 + 6 * 2 and all(ln.startswith("a0000") for ln in lines[1:])  # every document, once

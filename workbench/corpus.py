@@ -1,0 +1,320 @@
+"""Inputs of any size, read lazily: files, folders, globs, stdin, and corpus files (JSONL, CSV,
+Parquet) with one document per row, an id column and a text column.
+
+Nothing is read until the translation pipeline asks for the next document: `Corpus` yields
+`Item`s (a file name, a row's id and text) and `Item.read` turns one into a Document (decode,
+language check, paragraphs, sentences). Folders and `**` globs are walked in name order with a
+depth limit, never entering a folder twice along one path, so a symlink loop ends.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import stat
+import sys
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+from .documents import MAX_INPUT_BYTES, SUPPORTED_SUFFIXES, Document, SegmentMemo, from_text, read_bytes, read_file
+from .errors import BadInput, UsageError
+
+CORPUS_SUFFIXES = {".jsonl", ".ndjson", ".csv", ".parquet"}
+ID_FIELDS = ("id", "doc_id", "document_id", "name", "url", "path")
+TEXT_FIELDS = ("text", "body", "content", "article", "document")
+MAX_DEPTH = 32  # folders below an input or a `**`; deeper ones are reported and skipped
+
+ReportFn = Callable[[str], None]  # one line for the user (stderr)
+
+
+STDIN_NAME = "stdin"  # what messages and outputs call `-` (no suffix: read as plain text)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One input document before it is read: a file, stdin, or one row of a corpus file."""
+
+    name: str  # the document's name: the file's name, or the row's id
+    path: str | None = None  # a file to read
+    text: str | None = None  # a corpus row's text
+    data: bytes | None = None  # stdin's bytes
+    origin: str = ""  # where a row came from, for messages ("news.jsonl line 12")
+
+    def read(self, lang: str | None = None, memo: SegmentMemo | None = None) -> Document:
+        """The Document (decoded, language-checked, split); BadInput names the input."""
+        if self.path is not None:
+            return read_file(self.path, lang, memo)
+        if self.data is not None:
+            return read_bytes(self.data, self.name, lang, memo)
+        try:
+            return from_text(self.text or "", self.name, lang, memo)
+        except BadInput as exc:
+            raise BadInput(f"{self.origin}: {exc.message}" if self.origin else exc.message) from None
+
+
+def is_corpus_file(path: str | Path) -> bool:
+    return Path(path).suffix.lower() in CORPUS_SUFFIXES
+
+
+def _magic(part: str) -> bool:
+    return any(ch in part for ch in "*?[")
+
+
+def _dir_key(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()  # follows symlinks: a link to a folder is that folder
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino) if stat.S_ISDIR(st.st_mode) else None
+
+
+def _entries(folder: Path) -> list[os.DirEntry]:
+    try:
+        with os.scandir(folder) as it:
+            return sorted(it, key=lambda e: e.name)
+    except OSError:
+        return []
+
+
+def iter_glob(pattern: str, report: ReportFn | None = None) -> Iterator[Path]:
+    """Files matching `pattern` (`*`, `?`, `[...]`, `**` for any depth), lazily, in name order per
+    folder. Hidden names match only a pattern part that starts with a dot. A folder already on the
+    current path (a symlink loop) is not entered again, and `**` stops at MAX_DEPTH."""
+    parts = Path(pattern).parts
+    fixed = 0
+    while fixed < len(parts) - 1 and not _magic(parts[fixed]):
+        fixed += 1
+    base = Path(*parts[:fixed]) if fixed else Path(".")
+    yield from _walk(base, list(parts[fixed:]), (), 0, report, prefix=fixed > 0)
+
+
+def _walk(base: Path, parts: list[str], ancestors: tuple, depth: int, report: ReportFn | None,
+          prefix: bool) -> Iterator[Path]:
+    def child(name: str) -> Path:
+        return base / name if prefix or str(base) != "." else Path(name)
+
+    if not parts:
+        if base.is_file():
+            yield base
+        return
+    head, rest = parts[0], parts[1:]
+    if head == "**" and not rest:
+        rest = ["*"]  # `folder/**` means every file below it
+    key = _dir_key(base)
+    if key is None:
+        return
+    if key in ancestors:
+        if report:
+            report(f"skipped {base}: a link back to a folder above it (a loop)")
+        return
+    ancestors = ancestors + (key,)
+    if head == "**":
+        yield from _walk(base, rest, ancestors[:-1], depth, report, prefix)  # zero folders
+        if depth >= MAX_DEPTH:
+            if report:
+                report(f"skipped the folders below {base}: deeper than {MAX_DEPTH} levels")
+            return
+        for e in _entries(base):
+            if not e.name.startswith(".") and _dir_key(Path(e.path)) is not None:
+                yield from _walk(child(e.name), parts, ancestors, depth + 1, report, True)
+    elif _magic(head):
+        for e in _entries(base):
+            if e.name.startswith(".") and not head.startswith("."):
+                continue
+            if fnmatchcase(e.name, head):
+                yield from _walk(child(e.name), rest, ancestors, depth, report, True)
+    else:
+        yield from _walk(child(head), rest, ancestors, depth, report, True)
+
+
+def iter_folder(folder: Path, report: ReportFn | None = None, exclude: Sequence[Path] = ()) -> Iterator[Path]:
+    """The supported documents under `folder`, at any depth; what is skipped is reported with why."""
+    excluded = {_dir_key(p) for p in exclude} - {None}
+    for path in iter_glob(str(folder / "**" / "*"), report):
+        suffix = path.suffix.lower()
+        if excluded and any(_dir_key(parent) in excluded for parent in path.parents):
+            continue
+        if suffix in SUPPORTED_SUFFIXES:
+            yield path
+        elif report:
+            if suffix in CORPUS_SUFFIXES:
+                report(f"skipped {path}: a corpus file; give it as an input of its own to translate its rows")
+            else:
+                kinds = ", ".join(sorted(SUPPORTED_SUFFIXES))
+                report(f"skipped {path}: unsupported file type {suffix or '(none)'} (translated: {kinds})")
+
+
+class Corpus:
+    """The inputs of one run as a lazy stream of Items, in the order given; duplicates once.
+
+    `report` gets one line per skipped file or unusable row (the CLI prints them on stderr);
+    `problem` gets one line per input that failed (the CLI counts them for the exit code).
+    """
+
+    def __init__(self, inputs: Sequence[str], id_field: str | None = None, text_field: str | None = None,
+                 report: ReportFn | None = None, problem: ReportFn | None = None,
+                 exclude: Sequence[Path] = (), stdin=None) -> None:
+        self.inputs = list(inputs)
+        self.id_field, self.text_field = id_field, text_field
+        self.report = report or (lambda line: None)
+        self.problem = problem or (lambda line: None)
+        self.exclude = list(exclude)
+        self.stdin = stdin
+
+    # ------------------------------------------------------------ which files
+
+    def sources(self) -> Iterator[str]:
+        """Every input file (or '-') in order, patterns and folders expanded, each once."""
+        seen: set[str] = set()
+        for pat in self.inputs:
+            if pat == "-":
+                found: Iterator[str] = iter(["-"])
+            elif _magic(pat):
+                found = self._matches(pat)
+            elif Path(pat).is_dir():
+                found = self._folder(Path(pat))
+            else:
+                found = iter([pat])
+            for f in found:
+                key = f if f == "-" else os.path.realpath(f)
+                if key not in seen:
+                    seen.add(key)
+                    yield f
+
+    def _matches(self, pat: str) -> Iterator[str]:
+        n = 0
+        for p in iter_glob(pat, self.report):
+            n += 1
+            yield str(p)
+        if not n:
+            self.problem(f"{pat}: no file matches this pattern")
+
+    def _folder(self, folder: Path) -> Iterator[str]:
+        n = 0
+        for p in iter_folder(folder, self.report, self.exclude):
+            n += 1
+            yield str(p)
+        if not n:
+            kinds = ", ".join(sorted(SUPPORTED_SUFFIXES))
+            self.problem(f"{folder}: folder has no files to translate ({kinds})")
+
+    # ------------------------------------------------------------ items
+
+    def __iter__(self) -> Iterator[Item]:
+        for src in self.sources():
+            if src == "-":
+                stream = self.stdin if self.stdin is not None else sys.stdin.buffer
+                data = stream.read(MAX_INPUT_BYTES + 1)  # never more than the limit, even from /dev/zero
+                yield Item(STDIN_NAME, data=data)
+            elif is_corpus_file(src):
+                yield from self.rows(Path(src))
+            else:
+                yield Item(Path(src).name, path=src)
+
+    def rows(self, path: Path) -> Iterator[Item]:
+        """One Item per row of a JSONL, CSV or Parquet corpus, read as the pipeline asks."""
+        suffix = path.suffix.lower()
+        try:
+            if suffix == ".parquet":
+                yield from self._table_rows(path, _parquet_records(path, self.id_field, self.text_field), "row")
+            elif suffix == ".csv":
+                yield from self._table_rows(path, _csv_records(path), "row")
+            else:
+                yield from self._table_rows(path, _jsonl_records(path, self.problem), "line")
+        except OSError as exc:
+            self.problem(f"{path}: cannot be read ({exc.strerror or exc})")
+
+    def _table_rows(self, path: Path, records: Iterator[tuple[int, dict]], unit: str) -> Iterator[Item]:
+        id_field, text_field = self.id_field, self.text_field
+        for n, rec in records:
+            if text_field is None:
+                text_field = self.text_field or pick_field(rec, TEXT_FIELDS, "text", path, "--text-field")
+                id_field = self.id_field or next((f for f in ID_FIELDS if f in rec), None)
+            origin = f"{path.name} {unit} {n}"
+            text = rec.get(text_field)
+            if not isinstance(text, str):
+                self.problem(f"{origin}: no text in column {text_field!r}")
+                continue
+            raw_id = rec.get(id_field) if id_field else None
+            if id_field and self.id_field and (raw_id is None or isinstance(raw_id, (dict, list))):
+                self.problem(f"{origin}: no usable id in column {id_field!r}")
+                continue
+            name = str(raw_id) if raw_id is not None and not isinstance(raw_id, (dict, list)) else f"{path.stem}-{n}"
+            yield Item(name, text=text, origin=f"{origin} (id {name})")
+
+    # ------------------------------------------------------------ size, for progress
+
+    def count(self) -> int | None:
+        """How many documents the inputs hold, without reading their texts (None when unknown)."""
+        total = 0
+        for src in Corpus(self.inputs, self.id_field, self.text_field, exclude=self.exclude).sources():
+            if src == "-" or not is_corpus_file(src):
+                total += 1
+            elif src.lower().endswith(".parquet"):
+                try:
+                    import pyarrow.parquet as pq
+
+                    total += pq.ParquetFile(src).metadata.num_rows
+                except Exception:
+                    return None
+            elif src.lower().endswith(".csv"):
+                try:
+                    total += sum(1 for _ in _csv_records(Path(src)))
+                except (OSError, csv.Error):
+                    return None
+            else:
+                try:
+                    with open(src, "rb") as f:
+                        total += sum(1 for line in f if line.strip())
+                except OSError:
+                    return None
+        return total
+
+
+def pick_field(rec: dict, candidates: Sequence[str], what: str, path: Path, option: str) -> str:
+    for f in candidates:
+        if f in rec:
+            return f
+    cols = ", ".join(map(str, list(rec)[:12]))
+    raise UsageError(f"{path}: no {what} column found (columns: {cols}); name it with {option}")
+
+
+def _jsonl_records(path: Path, problem: ReportFn) -> Iterator[tuple[int, dict]]:
+    with open(path, encoding="utf-8-sig", errors="replace") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                problem(f"{path.name} line {n}: not valid JSON")
+                continue
+            if not isinstance(rec, dict):
+                problem(f"{path.name} line {n}: not a JSON object")
+                continue
+            yield n, rec
+
+
+def _csv_records(path: Path) -> Iterator[tuple[int, dict]]:
+    csv.field_size_limit(MAX_INPUT_BYTES)
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:
+        for n, rec in enumerate(csv.DictReader(f), 1):
+            yield n, rec
+
+
+def _parquet_records(path: Path, id_field: str | None, text_field: str | None) -> Iterator[tuple[int, dict]]:
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(path)
+    names = pf.schema_arrow.names
+    text = text_field or pick_field(dict.fromkeys(names), TEXT_FIELDS, "text", path, "--text-field")
+    ident = id_field or next((f for f in ID_FIELDS if f in names), None)
+    columns = [c for c in (ident, text) if c]
+    n = 0
+    for batch in pf.iter_batches(columns=columns, batch_size=1024):  # one batch in memory at a time
+        for rec in batch.to_pylist():
+            n += 1
+            yield n, rec
