@@ -83,6 +83,8 @@ def test_measurement_functions_in_process(T, models, tmp_path):
     a = T.measure_argos(argos, text)
     assert a["sentences"] == n and a["seconds"] > 0
     assert a["paragraph_digest"] == cold["paragraph_digest"]
+    pooled = T.measure_argos(argos, text, pool=2)  # path a': paragraphs handed out by two threads
+    assert pooled["paragraph_digest"] == cold["paragraph_digest"]
 
 
 def test_argos_sentencizer_patch_does_not_leak(T, models):
