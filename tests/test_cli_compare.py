@@ -104,7 +104,7 @@ def test_compare_most_divergent_first(tmp_path):
     out = p.stdout.decode()
     assert out.startswith("A ¶10 ↔ B ¶10  1-1")
     assert "[-매우 -]" in out
-    assert "1 differ" in p.stderr.decode()
+    assert "1 of 18 paragraph pairs differ in wording" in p.stderr.decode()
     p = cli("compare", str(KO), str(VARIANTS / f"{STEM}.ko.mixed.txt"), "--lang", "ko", "--json", "--top", "3")
     data = json.loads(p.stdout)
     assert len(data["paragraphs"]) == 3
