@@ -131,14 +131,22 @@ def hunalign_path() -> str | None:
     return os.environ.get("HUNALIGN") or shutil.which("hunalign")
 
 
+def _tokens(text: str) -> str:
+    import re
+
+    return " ".join(re.findall(r"\w+|[^\w\s]", text))
+
+
 def run_hunalign(case: Case):
     exe = hunalign_path()
     src, tgt = case.src_flat, case.tgt_flat
     with tempfile.TemporaryDirectory() as d:
         p = Path(d)
         (p / "null.dic").write_text("", encoding="utf-8")
-        (p / "s.txt").write_text("\n".join(src) + "\n", encoding="utf-8")
-        (p / "t.txt").write_text("\n".join(tgt) + "\n", encoding="utf-8")
+        # hunalign expects tokenised text: words and punctuation apart (a run of Han characters
+        # stays one token; splitting it into characters scored worse on the dev part)
+        (p / "s.txt").write_text("\n".join(_tokens(x) for x in src) + "\n", encoding="utf-8")
+        (p / "t.txt").write_text("\n".join(_tokens(x) for x in tgt) + "\n", encoding="utf-8")
         out = subprocess.run([exe, "-utf", str(p / "null.dic"), str(p / "s.txt"), str(p / "t.txt")],
                              capture_output=True, text=True, check=True).stdout
     rungs = [tuple(int(x) for x in line.split()[:2]) for line in out.splitlines() if line.strip()]
