@@ -286,7 +286,7 @@ def show_alignment(result: dict, stem: str, key: str) -> None:
     alignment: Alignment = result["alignment"]
     report: CheckReport = result["report"]
     unit = alignment.unit
-    counts = ", ".join(f"{n} × {t}" + (f" ({cr.TYPE_LABELS[t]})" if cr.TYPE_LABELS[t] else "")
+    counts = ", ".join(f"{n} × {t}" + (f" ({cr.TYPE_LABELS[t]})" if cr.TYPE_LABELS.get(t) else "")
                        for t, n in alignment.counts().items() if n)
     low = sum(1 for link in alignment.links if cr.is_low(link))
     st.caption(f"Aligned {len(alignment.source)} English and {len(alignment.target)} {language_name(alignment.lang)} "
