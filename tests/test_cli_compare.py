@@ -62,6 +62,21 @@ def test_align_sentence_unit_scores_against_gold(no_models, lang):
     assert s["precision"] >= 0.9 and s["recall"] >= 0.9
 
 
+def test_align_warns_when_the_texts_do_not_line_up(no_models, tmp_path):
+    """English news against the Chinese of other articles: one warning line, no confident link."""
+    rows = [json.loads(line) for line in
+            (ROOT / "benchmarks" / "data" / "ntrex" / "ntrex.en-ko-zh.jsonl").read_text(encoding="utf-8").splitlines()]
+    en, zh = tmp_path / "en.txt", tmp_path / "zh.txt"
+    en.write_text("\n".join(r["en"] for r in rows[:80]) + "\n", encoding="utf-8")
+    zh.write_text("\n".join(r["zh"] for r in rows[900:960]) + "\n", encoding="utf-8")
+    p = cli("align", str(en), str(zh), "--lang", "zh", "--unit", "sentence", "--json")
+    assert p.returncode == 0, p.stderr
+    warnings = [line for line in err(p) if line.startswith("warning:")]
+    assert len(warnings) == 1 and "does not support an alignment" in warnings[0]
+    data = json.loads(p.stdout)
+    assert data["warning"] and max(link["confidence"] for link in data["links"]) <= 0.3
+
+
 def test_align_table_csv_and_tmx(no_models, tmp_path):
     p = cli("align", str(SAMPLE), str(VARIANTS / f"{STEM}.ko.merged.txt"), "--lang", "ko")
     assert p.returncode == 0
@@ -104,7 +119,7 @@ def test_compare_most_divergent_first(tmp_path):
     out = p.stdout.decode()
     assert out.startswith("A ¶10 ↔ B ¶10  1-1")
     assert "[-매우 -]" in out
-    assert "1 differ" in p.stderr.decode()
+    assert "1 of 18 paragraph pairs differ in wording" in p.stderr.decode()
     p = cli("compare", str(KO), str(VARIANTS / f"{STEM}.ko.mixed.txt"), "--lang", "ko", "--json", "--top", "3")
     data = json.loads(p.stdout)
     assert len(data["paragraphs"]) == 3

@@ -132,6 +132,38 @@ def test_compare_with_dropped_and_added_paragraphs():
     assert {d.type for d in result.most_divergent(2)} == {"1-0", "0-1"}
 
 
+def test_wording_diff_counts_agree_with_what_is_listed():
+    """A merge with the same words is a re-cut, not a wording difference: it is neither counted
+    nor listed as differing; everything listed is counted and differs."""
+    ko = reference("ko")
+    merged = ko[:4] + [ko[4] + " " + ko[5]] + ko[6:]
+    edited = list(merged)
+    edited[8] = edited[8].replace("중요하며", "매우 중요하며")
+    result = compare_texts(ko, edited, "ko")
+    changed = result.changed()
+    assert all(d.differs and (d.similarity < 1.0 or d.type in ("1-0", "0-1")) for d in changed)
+    assert not any(d.type == "2-1" for d in changed)
+    assert result.summary().startswith(f"{len(changed)} of {len(result.diffs)} paragraph pairs differ in wording")
+    assert "1 more merged or split with the same wording" in result.summary()
+    assert compare_texts(ko, ko, "ko").changed() == []
+
+
+def test_reference_metrics_count_omitted_and_added_paragraphs():
+    """Two paragraphs left out and two added: the document scores against the reference must
+    drop (an omitted paragraph is an empty hypothesis, added text has no reference)."""
+    ko = reference("ko")
+    version = ko[:6] + ["이 문단은 원문에 없다. 번역자가 덧붙였다."] + ko[8:12] + ko[13:] + ["끝에 덧붙인 문장."]
+    report = check_translation(EN, version, "ko", reference=ko)
+    types = [r.link.type for r in report.rows]
+    assert types.count("1-0") >= 2 or types.count("0-1") >= 1
+    full = check_translation(EN, ko, "ko", reference=ko).document_metrics
+    assert full == {"chrf": 100.0, "bleu": 100.0}
+    doc = report.document_metrics
+    assert doc["chrf"] < 95 and doc["bleu"] < 95
+    omitted = [r for r in report.rows if r.link.type == "1-0"]
+    assert omitted and all(r.metrics == {"chrf": 0.0, "bleu": 0.0} and r.reference for r in omitted)
+
+
 def test_compare_english_versions():
     a = ["Liu met Kim on Sunday.", "They agreed to deepen ties."]
     b = ["Liu met Kim on Saturday.", "They agreed to deepen ties."]

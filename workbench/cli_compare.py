@@ -174,6 +174,8 @@ def cmd_align(args: argparse.Namespace) -> int:
           f"{unit}s: {counts}", file=sys.stderr)
     if alignment.note:
         print(f"note: {alignment.note}", file=sys.stderr)
+    if alignment.warning:
+        print(f"warning: {alignment.warning}", file=sys.stderr)
     if args.csv:
         _write(args.csv, alignment.csv_bytes(raw=args.raw_csv), f"{len(alignment.links)} links")
     if args.tmx:
@@ -204,9 +206,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise UsageError("--top needs a number of 1 or more")
     result = compare_documents(_read(args.a, lang), _read(args.b, lang), lang)
     ranked = result.most_divergent()
-    changed = [d for d in ranked if d.similarity < 1.0 or d.type != "1-1"]
-    print(f"similarity {result.similarity:.3f}; {len(ranked)} paragraph pairs, {len(changed)} differ "
-          f"(most divergent first)", file=sys.stderr)
+    changed = result.changed()
+    print(f"similarity {result.similarity:.3f}; {result.summary()} (most divergent first)", file=sys.stderr)
     if args.csv:
         _write(args.csv, result.to_csv(raw=args.raw_csv).encode("utf-8-sig"), f"{len(ranked)} pairs")
     if args.json:
@@ -247,6 +248,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     report = check_documents(source, version, glossary, reference, engine, with_round_trip=args.round_trip, lang=lang)
     for note in report.notes:
         print(f"{'warning' if note.startswith('round trip') else 'note'}: {note}", file=sys.stderr)
+    if report.alignment.warning:
+        print(f"warning: {report.alignment.warning}", file=sys.stderr)
     c = report.counts()
     summary = f"{c['error']} errors, {c['warning']} warnings, {c['note']} notes in {len(report.rows)} links"
     if report.document_metrics:

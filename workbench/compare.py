@@ -189,6 +189,12 @@ class ParagraphDiff:
     def html(self, side: str = "both") -> str:
         return diff_to_html(self.ops, side)
 
+    @property
+    def differs(self) -> bool:
+        """Whether the wording differs: a pair with a side missing always does; a merged or split
+        pair with the same words does not (its paragraphs were only re-cut)."""
+        return not (self.link.src and self.link.tgt) or self.similarity < 1.0
+
     def to_dict(self) -> dict:
         return {"a": list(self.link.src), "b": list(self.link.tgt), "type": self.type,
                 "confidence": self.link.confidence, "similarity": round(self.similarity, 4),
@@ -204,6 +210,19 @@ class Comparison:
 
     def most_divergent(self, top: int | None = None) -> list[ParagraphDiff]:
         return most_divergent(self.diffs, top)
+
+    def changed(self) -> list[ParagraphDiff]:
+        """The pairs whose wording differs, most divergent first: what a summary counts and lists."""
+        return [d for d in self.most_divergent() if d.differs]
+
+    def summary(self) -> str:
+        """One line: how many pairs differ in wording, and how many were only re-cut."""
+        changed = self.changed()
+        recut = sum(1 for d in self.diffs if not d.differs and d.type != "1-1")
+        line = f"{len(changed)} of {len(self.diffs)} paragraph pairs differ in wording"
+        if recut:
+            line += f"; {recut} more merged or split with the same wording"
+        return line
 
     def to_dict(self) -> dict:
         return {"format": "parallax-comparison", "version": 1, "lang": self.lang,
@@ -624,9 +643,15 @@ def check_alignment(alignment: Alignment, glossary: Sequence[GlossaryTerm] = (),
         hyps, refs = [], []
         for row in rows:
             idx = sorted({j for i in row.link.src for j in per_src[i]})
-            if not idx or not row.link.tgt:
+            if not row.link.src:
+                # added text: it is in the version's output, with nothing to match in the reference
+                hyps.append(row.version)
+                refs.append("")
                 continue
+            if not idx:
+                continue  # the reference has nothing for this English either
             row.reference = join_sentences([reference[j] for j in idx], lang)
+            # an omitted paragraph is an empty hypothesis: the document score must go down
             row.metrics = sentence_metrics(row.version, row.reference, lang)
             hyps.append(row.version)
             refs.append(row.reference)

@@ -23,7 +23,8 @@ from workbench.langid import language_name
 
 PAGE_SIZE = 50  # links or issues per page
 LOW_CONFIDENCE = 0.5  # links below this posterior are marked
-TYPE_LABELS = {"1-1": "", "2-1": "merged", "1-2": "split", "1-0": "omitted", "0-1": "added"}
+TYPE_LABELS = {"1-1": "", "2-1": "merged", "1-2": "split", "3-1": "merged", "1-3": "split", "2-2": "re-cut",
+               "1-0": "omitted", "0-1": "added"}
 SEVERITY_ORDER = {"error": 0, "warning": 1, "note": 2}
 
 CSS = f"""
@@ -45,7 +46,7 @@ CSS = f"""
 .pc-view small {{ display: block; color: rgba(128,128,128,.95); font-size: .72rem; }}
 .pc-badge {{ display: inline-block; padding: 0 .4rem; border-radius: .6rem; font-size: .75rem; font-weight: 600;
   background: rgba(128,128,128,.16); white-space: nowrap; }}
-.pc-b-2-1, .pc-b-1-2 {{ background: rgba(60,120,230,.16); color: rgb(30,80,180); }}
+.pc-b-2-1, .pc-b-1-2, .pc-b-3-1, .pc-b-1-3, .pc-b-2-2 {{ background: rgba(60,120,230,.16); color: rgb(30,80,180); }}
 .pc-b-1-0 {{ background: rgba(220,50,50,.16); color: rgb(170,20,20); }}
 .pc-b-0-1 {{ background: rgba(20,150,80,.16); color: rgb(10,110,60); }}
 .pc-conf {{ display: block; margin-top: .15rem; }}
@@ -120,7 +121,7 @@ def _scores(row: CheckRow | None, metrics: bool, round_trip: bool) -> str:
 def legend_html() -> str:
     """What the marks of the alignment table mean (drawn above it)."""
     return ('<p class="pc-legend">'
-            f'{_badge("2-1")} two English paragraphs in one · {_badge("1-2")} one in two · '
+            f'{_badge("2-1")} two English units in one (3-1: three) · {_badge("1-2")} one in two (1-3: three) · '
             f'{_badge("1-0")} no counterpart in the translation · {_badge("0-1")} not in the English · '
             f'<span class="pc-low"><span class="pc-conf" style="display:inline">confidence &lt; {LOW_CONFIDENCE}</span></span>'
             ' low confidence, wavy underline: check this link by eye</p>')

@@ -286,13 +286,15 @@ def show_alignment(result: dict, stem: str, key: str) -> None:
     alignment: Alignment = result["alignment"]
     report: CheckReport = result["report"]
     unit = alignment.unit
-    counts = ", ".join(f"{n} × {t}" + (f" ({cr.TYPE_LABELS[t]})" if cr.TYPE_LABELS[t] else "")
+    counts = ", ".join(f"{n} × {t}" + (f" ({cr.TYPE_LABELS[t]})" if cr.TYPE_LABELS.get(t) else "")
                        for t, n in alignment.counts().items() if n)
     low = sum(1 for link in alignment.links if cr.is_low(link))
     st.caption(f"Aligned {len(alignment.source)} English and {len(alignment.target)} {language_name(alignment.lang)} "
                f"{unit}s in {len(alignment.links)} links: {counts}. "
                + (f"**{low} low-confidence link{'s' if low != 1 else ''}** (below {cr.LOW_CONFIDENCE}) to check by eye."
                   if low else "No low-confidence links."))
+    if alignment.warning:
+        st.warning(f"Alignment: {alignment.warning}.")
     if alignment.note:
         st.info(f"How it was aligned: {alignment.note}.")
     page_no = _pager(f"{unit.capitalize()} links", len(alignment.links), f"cmp-page-{unit}-{key[:12]}")
@@ -312,10 +314,9 @@ def show_diff(result: dict, version_label: str, stem: str) -> None:
                                        "“Compare the wording with” to see the wording diff.")
         return
     other = result["other_label"]
-    ranked = comparison.most_divergent()
-    changed = [d for d in ranked if d.similarity < 1.0 or d.type != "1-1"]
+    changed = comparison.changed()
     st.caption(f"{other} → {version_label}: overall similarity {comparison.similarity:.0%}; "
-               f"{len(changed)} of {len(ranked)} paragraph pairs differ, most divergent first. "
+               f"{comparison.summary()}, most divergent first. "
                "Struck through: only in the first; highlighted: only in the second; yellow/blue: substituted.")
     if not changed:
         st.success(f"The {other.lower()} and the translation have the same wording.")
