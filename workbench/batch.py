@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 from .corpus import Corpus, Item
 from .corpus_output import Manifest, RowShards, digest_bytes
-from .documents import MAX_INPUT_BYTES, Document, SegmentMemo
+from .documents import Document, SegmentMemo, max_bytes_for, read_capped
 from .engine import AlignedDocument
 from .errors import BadInput
 from .export import clean_stale_parts
@@ -29,14 +29,11 @@ def item_digest(item: Item) -> str | None:
     """A digest of an input's raw content (None when it cannot be read; reading will say why)."""
     try:
         if item.path is not None:
-            p = Path(item.path)
-            if not p.is_file() or p.stat().st_size > MAX_INPUT_BYTES:
-                return None
-            return digest_bytes(p.read_bytes())
+            return digest_bytes(read_capped(item.path, max_bytes_for(Path(item.path).name)))
         if item.data is not None:
             return digest_bytes(item.data)
         return digest_bytes((item.text or "").encode("utf-8"))
-    except OSError:
+    except (OSError, BadInput):
         return None
 
 
@@ -96,7 +93,7 @@ class BatchRun:
         self.out_manifest: Manifest | None = None
         self.shards: RowShards | None = None
         if outputs.out is not None:
-            clean_stale_parts(Path(outputs.out))  # temporary files of a killed run (never a live writer's)
+            clean_stale_parts(Path(outputs.out), older_than=0)  # a killed run's temp files (unlocked: no live writer)
             self.out_manifest = Manifest(outputs.out)
             if outputs.force:
                 self.out_manifest.reset()

@@ -400,7 +400,10 @@ _SPECIAL_FILES = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a char
                   (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
 
 
-def read_file(path: str | Path, lang: str | None = None, memo: SegmentMemo | None = None) -> Document:
+def read_capped(path: str | Path, limit: int = MAX_INPUT_BYTES, check=None) -> bytes:
+    """A regular file's bytes, read with the cap from the first byte (never trusting st_size);
+    folders, FIFOs, devices and sockets are refused by type, before they are opened.
+    `check(path)` runs after the type checks (e.g. a suffix rule)."""
     path = Path(path)
     try:
         st = path.stat()
@@ -413,19 +416,28 @@ def read_file(path: str | Path, lang: str | None = None, memo: SegmentMemo | Non
     for test, what in _SPECIAL_FILES:
         if test(st.st_mode):
             raise BadInput(f"{path}: is {what}, not a file; to read a stream, pipe it in and give - as the input")
-    suffix = path.suffix.lower()
-    if suffix and suffix not in SUPPORTED_SUFFIXES:
-        raise BadInput(f"{path}: unsupported file type {suffix!r}; use .txt, .md, .html, .docx or .pdf")
-    limit = max_bytes_for(path.name)
+    if check is not None:
+        check(path)
     if st.st_size > limit:  # a quick refusal; the capped read below is what bounds memory
         raise BadInput(f"{path}: the file is {st.st_size / 2**20:.0f} MB; the limit is {limit // 2**20} MB, split it")
     try:
         with open(path, "rb") as f:
             if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):  # swapped since the stat above
                 raise BadInput(f"{path}: is not a regular file")
-            data = read_limited(f, str(path), limit)
+            return read_limited(f, str(path), limit)
     except OSError as exc:
         raise BadInput(f"{path}: cannot be read ({exc.strerror or exc})") from None
+
+
+def _supported(path: Path) -> None:
+    suffix = path.suffix.lower()
+    if suffix and suffix not in SUPPORTED_SUFFIXES:
+        raise BadInput(f"{path}: unsupported file type {suffix!r}; use .txt, .md, .html, .docx or .pdf")
+
+
+def read_file(path: str | Path, lang: str | None = None, memo: SegmentMemo | None = None) -> Document:
+    path = Path(path)
+    data = read_capped(path, max_bytes_for(path.name), check=_supported)
     doc = read_bytes(data, str(path), lang, memo)
     return replace(doc, name=path.name, meta={**doc.meta, "path": str(path)})
 

@@ -177,12 +177,9 @@ def to_tmx(pairs: Sequence[tuple[str, str]], src_lang: str, tgt_lang: str, segty
 
 def read_sentence_file(path: str | Path) -> list[list[str]]:
     """A file with one sentence per line and blank lines between paragraphs."""
-    from ..documents import decode_bytes
+    from ..documents import decode_bytes, read_capped
 
-    path = Path(path)
-    if not path.is_file():
-        raise BadInput(f"{path}: no such file")
-    text, _ = decode_bytes(path.read_bytes(), str(path))
+    text, _ = decode_bytes(read_capped(path), str(path))
     paragraphs = [[ln.strip() for ln in block.split("\n") if ln.strip()]
                   for block in re.split(r"\n[ \t\f\v]*\n", text)]
     paragraphs = [p for p in paragraphs if p]
@@ -202,12 +199,9 @@ def glossary_from_bytes(data: bytes, name: str = "glossary.csv") -> list[Glossar
 def load_glossary(path: str | Path) -> list[GlossaryTerm]:
     """A CSV glossary with an `en` column and `ko` / `zh` columns; a cell may list alternatives
     separated by `|` (e.g. "김정은|김 위원장"). Rows without English are skipped."""
-    from ..documents import decode_bytes
+    from ..documents import decode_bytes, read_capped
 
-    path = Path(path)
-    if not path.is_file():
-        raise BadInput(f"{path}: no such glossary file")
-    text, _ = decode_bytes(path.read_bytes(), str(path))
+    text, _ = decode_bytes(read_capped(path), str(path))
     return parse_glossary(text, str(path))
 
 
