@@ -23,11 +23,14 @@ Aligners:
   gc        Gale-Church (nltk.translate.gale_church), length ratio fitted on the dev part
   hunalign  hunalign with a null dictionary: found via $HUNALIGN or PATH; to build it:
             git clone https://github.com/danielvarga/hunalign && cd hunalign/src/hunalign && make
+  vecalign  (only with --aligners) vecalign's dynamic programming (PyPI `sentalign`, builds with
+            Cython) on the same embeddings as v2+emb, links up to 4 sentences (1-3, 3-1, 2-2)
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import resource
@@ -44,7 +47,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from align_cases import Case, cases, long_case  # noqa: E402
 
-ALIGNERS = ("v2", "v2+emb", "v1", "gc", "hunalign")
+ALIGNERS = ("v2", "v2+emb", "v1", "gc", "hunalign")  # and "vecalign" on request (about 2 s per document)
 V1_COMMIT = "c123e2e"
 # Gale-Church's mean target characters per English character (non-space), fitted on the dev part
 GC_RATIO = {"ko": 0.518, "zh": 0.401}
@@ -157,6 +160,18 @@ def run_hunalign(case: Case):
     return [l for l in links if l[0] or l[1]]
 
 
+def run_vecalign(case: Case):
+    from sentalign import sentalign
+
+    from workbench.align.signals import embed
+
+    src, tgt = case.src_flat, case.tgt_flat
+    if not src or not tgt:
+        return [[[i], []] for i in range(len(src))] + [[[], [j]] for j in range(len(tgt))]
+    result = sentalign(src, tgt, encoder=embed, alignment_max_size=4)
+    return [[list(a.src_indices), list(a.tgt_indices)] for a in result.alignments]
+
+
 def align(name: str, case: Case):
     if name == "v2":
         return run_v2(case, embeddings=False)
@@ -168,6 +183,8 @@ def align(name: str, case: Case):
         return run_gc(case)
     if name == "hunalign":
         return run_hunalign(case)
+    if name == "vecalign":
+        return run_vecalign(case)
     if name.startswith("v2-"):  # an ablation: v2 without one signal
         from workbench.align import Signals
 
@@ -200,11 +217,19 @@ def child(args) -> None:
     groups = _groups(args)
     for gname, group in groups.items():
         t0 = time.perf_counter()
-        if args.child.endswith("+emb"):
+        if args.child.endswith("+emb") or args.child == "vecalign":
             # embed the group's sentences in one batched call, as a whole document would be
             from workbench.align.signals import embed
 
-            embed(list(dict.fromkeys(s for c in group for s in c.src_flat + c.tgt_flat)))
+            texts = [s for c in group for s in c.src_flat + c.tgt_flat]
+            if args.child == "vecalign":  # and the overlaps vecalign embeds (up to 3 sentences joined)
+                from sentalign.dp_utils import layer, preprocess_line
+
+                for c in group:
+                    for side in (c.src_flat, c.tgt_flat):
+                        clean = [preprocess_line(x) for x in side]
+                        texts += [t for k in (2, 3) for t in layer(clean, k)]
+            embed(list(dict.fromkeys(texts)))
         preds = [align(args.child, c) for c in group]
         dt = time.perf_counter() - t0
         s = score_group(group, preds)
@@ -270,6 +295,9 @@ def main(argv=None) -> int:
                  "v2-lexicon+emb"]
     results: dict[str, dict[str, dict]] = {}
     for name in names:
+        if name == "vecalign" and importlib.util.find_spec("sentalign") is None:
+            print("vecalign: not found (pip install sentalign==0.3.0; it builds with Cython)")
+            continue
         if name == "hunalign" and not hunalign_path():
             print("hunalign: not found (set HUNALIGN or put it on PATH; to build it: git clone "
                   "https://github.com/danielvarga/hunalign && cd hunalign/src/hunalign && make)")
