@@ -27,10 +27,11 @@ import sys
 import tempfile
 import time
 import tracemalloc
-import zipfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from workbench.testing.hostile import docx_bomb  # noqa: E402
 
 WORDS = ("the of and to in a is that for it as was with be by on not he this are or his from at "
          "which but have an they you were her she there one all we talks leaders met capital").split()
@@ -96,29 +97,6 @@ def bench_segment(sizes: list[int], timeout_note: str) -> None:
                       f"(longest {longest}), exact substrings in order: {ok}", flush=True)
     if timeout_note:
         print(timeout_note)
-
-
-def docx_bomb(inflated_mb: int = 1024) -> bytes:
-    """A real .docx (python-docx's template) whose word/document.xml holds `inflated_mb` MB of
-    paragraphs: a few hundred KB zipped."""
-    import docx
-
-    template = io.BytesIO()
-    docx.Document().save(template)
-    buf = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(template.getvalue())) as src, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for info in src.infolist():
-            if info.filename != "word/document.xml":
-                z.writestr(info, src.read(info))
-        with z.open("word/document.xml", "w", force_zip64=True) as f:
-            f.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w='
-                    b'"http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>')
-            paragraph = b"<w:p><w:r><w:t>" + b"The leaders met. " * 60 + b"</w:t></w:r></w:p>"
-            block = paragraph * ((1 << 20) // len(paragraph))
-            for _ in range(inflated_mb):
-                f.write(block)
-            f.write(b"</w:body></w:document>")
-    return buf.getvalue()
 
 
 def with_memory(fn):

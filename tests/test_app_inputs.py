@@ -4,7 +4,6 @@ table's cell edges. Driven by streamlit.testing's AppTest with the real tiny ech
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest

@@ -24,17 +24,17 @@ import sys
 import threading
 import time
 import tracemalloc
-import zipfile
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT, SAMPLE, run_cli
+from conftest import ROOT, run_cli
 from workbench import cli, documents, export, segment
 from workbench.cache import TranslationCache, cache_key
 from workbench.errors import BadInput, OutputError
+from workbench.testing.hostile import docx_bomb
 
 ENGLISH = "The two leaders met on Sunday in the capital. They agreed to meet again next month.\n"
 
@@ -359,29 +359,6 @@ def test_utf16_without_bom_is_read_not_called_binary(tmp_path, codec):
 
 
 # ---------------------------------------------------------------- 9: resource exhaustion
-
-
-def docx_bomb(inflated_mb: int = 1024) -> bytes:
-    """A real .docx (python-docx's template) whose word/document.xml holds `inflated_mb` MB of
-    paragraphs: a few hundred KB zipped."""
-    import docx
-
-    template = io.BytesIO()
-    docx.Document().save(template)
-    buf = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(template.getvalue())) as src, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for info in src.infolist():
-            if info.filename != "word/document.xml":
-                z.writestr(info, src.read(info))
-        with z.open("word/document.xml", "w", force_zip64=True) as f:
-            f.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w='
-                    b'"http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>')
-            paragraph = b"<w:p><w:r><w:t>" + b"The leaders met. " * 60 + b"</w:t></w:r></w:p>"
-            block = paragraph * ((1 << 20) // len(paragraph))
-            for _ in range(inflated_mb):
-                f.write(block)
-            f.write(b"</w:body></w:document>")
-    return buf.getvalue()
 
 
 def test_docx_bomb_is_refused_from_the_declared_sizes():
