@@ -106,3 +106,24 @@ def test_rerun_with_csv_does_not_duplicate_rows(models, tmp_path):
     assert _files(tmp_path / "rows") == first
     lines = (tmp_path / "a.csv").read_text(encoding="utf-8-sig").splitlines()
     assert len(lines) == 1 + 6 * 2 and all(ln.startswith("a0000") for ln in lines[1:])  # every document, once
+
+
+def test_export_checks_its_csv_like_translate_does(tmp_path):
+    """`export --csv` on a folder is one `error:` line and exit 1 (it was an internal error), and
+    `--csv -` is reported as stdout, as `translate` does."""
+    row = {"doc": "a", "paragraph": 1, "sentence": 1, "kind": "body", "source": "en", "en": "Hi.", "ko": "Hi.",
+           "scores": {"ko": 0.0}, "paragraph_text": "Hi."}
+    (tmp_path / "rows.jsonl").write_text(json.dumps(row) + "\n", encoding="utf-8")
+    (tmp_path / "folder").mkdir()
+    r = run_cli("export", str(tmp_path / "rows.jsonl"), "--csv", str(tmp_path / "folder"))
+    err = r.stderr.decode()
+    assert r.returncode == 1 and err.startswith("error:") and err.count("\n") == 1, err
+    assert "internal error" not in err and list((tmp_path / "folder").iterdir()) == []
+    s = run_cli("export", str(tmp_path / "rows.jsonl"), "--csv", "-")
+    assert s.returncode == 0 and s.stdout.decode("utf-8-sig").startswith("document,paragraph,kind,en,ko")
+    assert "wrote the CSV to stdout" in s.stderr.decode()
+    (tmp_path / "real.csv").write_text("old")
+    (tmp_path / "link.csv").symlink_to(tmp_path / "real.csv")
+    t = run_cli("export", str(tmp_path / "rows.jsonl"), "--csv", str(tmp_path / "link.csv"))
+    assert t.returncode == 0 and (tmp_path / "link.csv").is_symlink()  # written through, as translate does
+    assert (tmp_path / "real.csv").read_bytes() == s.stdout

@@ -255,9 +255,12 @@ def plural(n: int, word: str) -> str:
 def cmd_export(args: argparse.Namespace) -> int:
     """Aligned rows (a shard folder or one .jsonl) to CSV, streamed: any size, flat memory."""
     from .corpus_output import rows_to_csv
+    from .export import check_writable
 
+    check_writable(args.csv)  # a folder, device or read-only place: one line, as for translate --csv
     n = rows_to_csv(args.rows, args.csv, args.by, raw=args.raw_csv)
-    print(f"wrote {args.csv} ({plural(n, 'row')}, one row per {args.by})", file=sys.stderr)
+    print(f"wrote {'the CSV to stdout' if args.csv == '-' else args.csv} ({plural(n, 'row')}, one row per {args.by})",
+          file=sys.stderr)
     return 0
 
 

@@ -16,13 +16,14 @@ import hashlib
 import io
 import json
 import os
-import tempfile
+import stat
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Iterator, Sequence
 
 from .engine import AlignedDocument, join_sentences
-from .errors import BadInput
+from .errors import BadInput, OutputError
 
 MANIFEST = "manifest.jsonl"
 SHARD_ROWS = 100_000  # rows per shard; a document's rows never straddle two shards
@@ -219,19 +220,36 @@ def iter_rows(source: str | Path) -> Iterator[dict]:
 
 @contextmanager
 def atomic_output(path: str | Path) -> Iterator[IO[bytes]]:
-    """A file written in a temporary sibling and renamed over `path` when complete
-    (the streaming twin of export.write_atomic)."""
+    """A file written in a temporary sibling and renamed over `path` when complete (the streaming
+    twin of export.write_atomic, with its rules: `-` is stdout, a symlink is written through, the
+    umask or the old file's mode applies, an OS error is one `OutputError` line)."""
+    from .export import _create_part, _resolve_target, _unlink_quietly, _why
+
+    if str(path) == "-":
+        yield sys.stdout.buffer
+        sys.stdout.flush()
+        return
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    target = _resolve_target(path)
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        old_mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else None
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot be written ({_why(exc)})") from None
+    tmp, fd = _create_part(target, path)
+    try:
+        if old_mode is not None:
+            os.fchmod(fd, old_mode)
         with os.fdopen(fd, "wb") as f:
             yield f
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, target)
+    except OSError as exc:
+        _unlink_quietly(tmp)
+        raise OutputError(f"{path}: cannot be written ({_why(exc)}); nothing was written") from None
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        _unlink_quietly(tmp)
         raise
 
 
