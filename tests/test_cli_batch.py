@@ -127,3 +127,14 @@ def test_export_checks_its_csv_like_translate_does(tmp_path):
     t = run_cli("export", str(tmp_path / "rows.jsonl"), "--csv", str(tmp_path / "link.csv"))
     assert t.returncode == 0 and (tmp_path / "link.csv").is_symlink()  # written through, as translate does
     assert (tmp_path / "real.csv").read_bytes() == s.stdout
+
+
+def test_bad_corpus_rows_count_as_failed_in_the_summary(models, tmp_path):
+    """Every `error:` line about an input is one failed document in the summary line."""
+    corpus = _jsonl(tmp_path / "news.jsonl", 3)
+    with open(corpus, "a", encoding="utf-8") as f:
+        f.write("not json\n" + json.dumps({"id": "x"}) + "\n" + json.dumps({"id": "y", "text": ""}) + "\n")
+    r = run_cli("translate", str(corpus), "--to", "ko", "--rows", str(tmp_path / "rows"))
+    err = r.stderr.decode()
+    assert r.returncode == 1 and err.count("error:") == 3, err
+    assert "translated 3 documents (9 sentences)" in err and ", 3 failed" in err, err

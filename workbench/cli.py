@@ -154,8 +154,13 @@ def cmd_translate(args: argparse.Namespace) -> int:
     rows_dir = Path(args.rows) if args.rows else None
     outputs = Outputs(out=out_dir, rows=rows_dir, collect=bool(args.csv or args.json or not (out_dir or rows_dir)),
                       force=args.force)
+    def input_failed(line) -> None:
+        """A bad corpus row or unreadable input counts as failed in the summary, as a bad file does."""
+        problems.add(line)
+        run.counts.failed += 1  # `run` exists by then: the corpus reports only while it is iterated
+
     corpus = Corpus(args.inputs, args.id_field, args.text_field, report=lambda line: print(line, file=sys.stderr),
-                    problem=problems.add, exclude=[p for p in (out_dir, rows_dir) if p])
+                    problem=input_failed, exclude=[p for p in (out_dir, rows_dir) if p])
     with BatchProgress(not args.quiet, corpus) as progress:
         run = BatchRun(outputs, targets, problems.add, on_document=progress.update,
                        warn=lambda line: print(f"warning: {line}", file=sys.stderr))
