@@ -186,6 +186,8 @@ def test_other_bad_inputs(tmp_path):
     assert p.returncode == 1 and len(err(p)) == 1 and "looks like Chinese" in err(p)[0]
     p = cli("check", str(KO), str(SAMPLE), "--lang", "ko")  # files swapped
     assert p.returncode == 1 and len(err(p)) == 1 and "SOURCE must be the English" in err(p)[0]
+    p = cli("compare", str(SAMPLE), str(KO), "--lang", "en")  # compare has no SOURCE: the hint is --lang
+    assert p.returncode == 1 and len(err(p)) == 1 and "check --lang" in err(p)[0] and "SOURCE" not in err(p)[0]
     p = cli("align", str(SAMPLE), str(tmp_path / "missing.txt"), "--lang", "zh")
     assert p.returncode == 1 and err(p) == [f"error: {tmp_path / 'missing.txt'}: no such file"]
     p = cli("align", str(SAMPLE), str(KO), "--lang", "ko", "--unit", "word")

@@ -80,22 +80,22 @@ def _unit(value: str) -> str:
     return value
 
 
-def _expect_language(text: str, name: str, lang: str) -> None:
-    """BadInput unless `text` looks like `lang` (a swapped file or a wrong --lang)."""
+def _expect_language(text: str, name: str, lang: str, source: bool = False) -> None:
+    """BadInput unless `text` looks like `lang` (a swapped file, or a wrong --lang)."""
     det = detect_language(text)
     if det.lang is None:
         raise BadInput(f"{name}: has too few letters to tell its language")
     if det.lang != lang:
-        hint = "the SOURCE must be the English original" if lang == "en" else "check --lang"
+        hint = "the SOURCE must be the English original" if source else "check --lang"
         raise BadInput(f"{name}: looks like {language_name(det.lang)} ({det.lang}), not "
                        f"{language_name(lang)} ({lang}); {hint}")
 
 
-def _read(path: str, lang: str):
+def _read(path: str, lang: str, source: bool = False):
     from .documents import read_file
 
     doc = read_file(path, lang)
-    _expect_language(doc.text, path, lang)
+    _expect_language(doc.text, path, lang, source)
     return doc
 
 
@@ -103,7 +103,7 @@ def _read_sentences(path: str, lang: str) -> list[list[str]]:
     from .align import read_sentence_file
 
     paragraphs = read_sentence_file(path)
-    _expect_language("\n".join(s for p in paragraphs for s in p), path, lang)
+    _expect_language("\n".join(s for p in paragraphs for s in p), path, lang, source=lang == "en")
     return paragraphs
 
 
@@ -167,7 +167,7 @@ def cmd_align(args: argparse.Namespace) -> int:
         mt, note = machine_translation(engine, [s for p in src for s in p], lang)
         alignment = align_sentences_in_paragraphs(src, tgt, lang, "sentence", mt, note, glossary)
     else:
-        alignment = align_documents(_read(args.source, "en"), _read(args.translation, lang), engine=engine,
+        alignment = align_documents(_read(args.source, "en", source=True), _read(args.translation, lang), engine=engine,
                                     unit="paragraph", glossary=glossary, lang=lang)
     counts = ", ".join(f"{n}×{t}" for t, n in alignment.counts().items() if n)
     print(f"aligned {len(alignment.source)} English and {len(alignment.target)} {language_name(lang)} "
@@ -241,7 +241,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     lang = _lang(args.lang)
     glossary = _glossary(args.glossary)
-    source = _read(args.source, "en")
+    source = _read(args.source, "en", source=True)
     version = _read(args.version, lang)
     reference = _read(args.reference, lang) if args.reference else None
     engine = _engine(args.no_mt)
