@@ -186,7 +186,7 @@ def test_full_disk_in_a_cli_export_is_one_line_exit_1(tmp_path, monkeypatch, cap
 # ---------------------------------------------------------------- 10: output checks come first
 
 
-@pytest.mark.parametrize("case", ["csv-folder", "out-file", "csv-under-a-file", "csv-fifo", "tmx-folder"])
+@pytest.mark.parametrize("case", ["csv-folder", "out-file", "rows-file", "csv-under-a-file", "csv-fifo", "tmx-folder"])
 def test_unusable_outputs_are_one_line_before_any_work(no_models, tmp_path, case):
     """No model is installed: a run that got as far as translating would fail on that instead."""
     src = tmp_path / "in.txt"
@@ -197,7 +197,8 @@ def test_unusable_outputs_are_one_line_before_any_work(no_models, tmp_path, case
     os.mkfifo(fifo)
     args, expected = {
         "csv-folder": (["translate", str(src), "--csv", str(tmp_path)], "is a folder, not a file"),
-        "out-file": (["translate", str(src), "--out", str(a_file)], "is a file, not a folder"),
+        "out-file": (["translate", str(src), "--out", str(a_file)], "is a file, not a folder; --out needs"),
+        "rows-file": (["translate", str(src), "--rows", str(a_file)], "is a file, not a folder; --rows needs"),
         "csv-under-a-file": (["translate", str(src), "--csv", str(a_file / "sub" / "x.csv")], "is a file, not a folder"),
         "csv-fifo": (["translate", str(src), "--csv", str(fifo)], "is a FIFO"),
         "tmx-folder": (["align", str(src), str(src), "--lang", "ko", "--tmx", str(tmp_path)], "is a folder"),

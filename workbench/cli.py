@@ -140,7 +140,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
     source = parse_lang(args.source) if args.source else None
     check_outputs([args.csv if args.csv != "-" else None], out_dir=args.out)  # one line, before any work
     if args.rows:
-        check_writable(args.rows, "dir")
+        check_writable(args.rows, "dir", "--rows")
     src = source or "en"  # without --from only English is accepted
     targets = [t for t in targets if t != src] or targets
     options = DecodeOptions()

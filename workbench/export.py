@@ -184,7 +184,7 @@ def _probe_folder(folder: Path, shown: Path) -> None:
     os.unlink(name)
 
 
-def check_writable(path: str | Path, kind: Literal["file", "dir"] = "file") -> Path:
+def check_writable(path: str | Path, kind: Literal["file", "dir"] = "file", option: str = "--out") -> Path:
     """Preflight for an output: raise `OutputError` (one line) unless `path` can be written as a
     file (`kind="file"`) or used as a folder of outputs (`kind="dir"`).
 
@@ -195,7 +195,7 @@ def check_writable(path: str | Path, kind: Literal["file", "dir"] = "file") -> P
     path = Path(path)
     if kind == "dir":
         if path.exists() and not path.is_dir():
-            raise OutputError(f"{path}: is a file, not a folder; --out needs a folder")
+            raise OutputError(f"{path}: is a file, not a folder; {option} needs a folder")
         _probe_folder(path, path)
         return path
     if str(path) == "-":
