@@ -138,3 +138,14 @@ def test_bad_corpus_rows_count_as_failed_in_the_summary(models, tmp_path):
     err = r.stderr.decode()
     assert r.returncode == 1 and err.count("error:") == 3, err
     assert "translated 3 documents (9 sentences)" in err and ", 3 failed" in err, err
+
+
+def test_inputs_with_the_same_base_name_are_one_failure_each(models, tmp_path):
+    """`a/x.txt` and `b/x.md` would write the same `x.json`: the second is one error line, counted."""
+    for sub, ext in (("a", "txt"), ("b", "md")):
+        (tmp_path / "in" / sub).mkdir(parents=True)
+        (tmp_path / "in" / sub / f"x.{ext}").write_text("The minister visited Pyongyang on Monday.\n")
+    r = run_cli("translate", str(tmp_path / "in"), "--to", "ko", "--out", str(tmp_path / "out"))
+    err = r.stderr.decode()
+    assert r.returncode == 1 and err.count("error:") == 1 and "same base name (x)" in err, err
+    assert "translated 1 document (1 sentence)" in err and ", 1 failed" in err, err

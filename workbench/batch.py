@@ -119,10 +119,12 @@ class BatchRun:
         return bool(manifests) and all(m.finished(name, digest, self.targets) for m in manifests)
 
     def admit(self, name: str, origin: str) -> bool:
-        """False (and a problem line) for a second input with the same document name."""
+        """False (and a problem line, counted as failed) for a second input whose outputs would take
+        the same names: `<stem>.json` and `<stem>.<lang>.txt`, so `a.docx` and `a.pdf` collide too."""
         stem = Path(name).stem
         if stem in self._names:
-            self.problem(f"{origin}: another input has the same name ({name}); rename one")
+            self.counts.failed += 1
+            self.problem(f"{origin}: another input has the same base name ({stem}); rename one")
             return False
         self._names.add(stem)
         return True
