@@ -51,6 +51,17 @@ def test_folder_reports_what_it_skips_and_why(tmp_path):
     assert problems and "folder has no files to translate" in problems[0]
 
 
+def test_output_folder_given_as_input_says_so(tmp_path):
+    """`translate docs/ --out docs/`: the files are there but excluded as outputs; say that, not
+    "folder has no files to translate"."""
+    (tmp_path / "docs" / "sub").mkdir(parents=True)
+    (tmp_path / "docs" / "sub" / "a.txt").write_text("An article.\n")
+    for given in (tmp_path / "docs", tmp_path / "docs" / "sub"):
+        problems = []
+        assert list(Corpus([str(given)], problem=problems.append, exclude=[tmp_path / "docs"])) == []
+        assert len(problems) == 1 and "output folder of this run" in problems[0], problems
+
+
 def test_glob_without_matches_is_a_problem(tmp_path):
     problems = []
     assert list(Corpus([str(tmp_path / "nothing-*.txt")], problem=problems.append)) == []

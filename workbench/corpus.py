@@ -198,6 +198,11 @@ class Corpus:
             n += 1
             yield str(p)
         if not n:
+            excluded = {_dir_key(p) for p in self.exclude} - {None}
+            if any(_dir_key(p) in excluded for p in (folder, *folder.parents)):
+                self.problem(f"{folder}: is (in) an output folder of this run, whose files are outputs, never inputs; "
+                             "give another --out / --rows")
+                return
             kinds = ", ".join(sorted(SUPPORTED_SUFFIXES))
             self.problem(f"{folder}: folder has no files to translate ({kinds})")
 
