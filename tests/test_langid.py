@@ -143,3 +143,12 @@ def test_not_english_carries_the_detected_language():
     with pytest.raises(NotEnglish) as err:
         documents.from_text("12 34 !!")
     assert err.value.detected is None
+
+
+def test_not_english_names_a_language_once_when_it_has_no_name():
+    """"looks like nl (nl)" read like a stutter: a code without a name is shown once."""
+    from workbench.errors import NotEnglish
+
+    assert "looks like nl, not English" in str(NotEnglish("a.txt", "nl", "nl"))
+    assert "looks like nl, not English" in str(NotEnglish("a.txt", "nl"))
+    assert "looks like Korean (ko), not English" in str(NotEnglish("a.txt", "ko", "Korean"))

@@ -63,7 +63,8 @@ class NotEnglish(BadInput):
         if detected is None:
             message = f"{name}: has too few letters to tell its language; set the source language"
         else:
-            message = (f"{name}: looks like {detected_name or detected} ({detected}), not English; "
+            shown = f"{detected_name} ({detected})" if detected_name not in ("", detected) else detected
+            message = (f"{name}: looks like {shown}, not English; "
                        f"if that is right, set the source language to {detected}")
         super().__init__(message)
 
