@@ -94,6 +94,10 @@ def test_csv_and_parquet_with_named_columns(tmp_path):
         assert corpus.count() == 2
     with pytest.raises(UsageError, match="--text-field"):
         list(Corpus([str(tmp_path / "c.csv")]))  # no column called text, body, content...
+    for name in ("c.csv", "c.parquet"):  # a misnamed column: one usage error, not one error per row
+        for fields in ({"id_field": "kye", "text_field": "story"}, {"id_field": "key", "text_field": "stroy"}):
+            with pytest.raises(UsageError, match=r"no column '(kye|stroy)' .*columns: key, story"):
+                list(Corpus([str(tmp_path / name)], **fields))
 
 
 def test_rows_without_an_id_are_numbered(tmp_path):

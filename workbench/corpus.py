@@ -235,6 +235,11 @@ class Corpus:
     def _table_rows(self, path: Path, records: Iterator[tuple[int, dict]], unit: str) -> Iterator[Item]:
         id_field, text_field = self.id_field, self.text_field
         for n, rec in records:
+            if n == 1 and unit == "row":  # a CSV has fixed columns: a misnamed one is one line, not one per row
+                for option, name in (("--id-field", self.id_field), ("--text-field", self.text_field)):
+                    if name is not None and name not in rec:
+                        raise UsageError(f"{path}: no column {name!r} for {option} (columns: "
+                                         f"{', '.join(map(str, list(rec)[:12]))})")
             if text_field is None:
                 text_field = self.text_field or pick_field(rec, TEXT_FIELDS, "text", path, "--text-field")
                 id_field = self.id_field or next((f for f in ID_FIELDS if f in rec), None)
@@ -315,6 +320,9 @@ def _parquet_records(path: Path, id_field: str | None, text_field: str | None) -
 
     pf = pq.ParquetFile(path)
     names = pf.schema_arrow.names
+    for option, name in (("--id-field", id_field), ("--text-field", text_field)):
+        if name is not None and name not in names:
+            raise UsageError(f"{path}: no column {name!r} for {option} (columns: {', '.join(names[:12])})")
     text = text_field or pick_field(dict.fromkeys(names), TEXT_FIELDS, "text", path, "--text-field")
     ident = id_field or next((f for f in ID_FIELDS if f in names), None)
     columns = [c for c in (ident, text) if c]
