@@ -200,3 +200,17 @@ def test_other_bad_inputs(tmp_path):
     assert p.returncode == 2 and len(err(p)) == 1
     p = cli("align", str(SAMPLE))  # argparse: missing arguments
     assert p.returncode == 2
+
+
+def test_dash_is_stdout_for_every_output_and_only_once(tmp_path):
+    """`--csv -` / `--tmx -` write to stdout as `translate --csv -` does (they wrote a file named `-`)."""
+    for args in (["align", str(SAMPLE), str(KO), "--lang", "ko", "--csv", "-"],
+                 ["align", str(SAMPLE), str(KO), "--lang", "ko", "--tmx", "-"],
+                 ["compare", str(KO), str(KO), "--lang", "ko", "--csv", "-"],
+                 ["check", str(SAMPLE), str(KO), "--lang", "ko", "--csv", "-", "--exit-zero"]):
+        p = run_cli(*args, cwd=tmp_path)
+        assert p.returncode == 0, err(p)
+        assert p.stdout.startswith(b"<?xml" if "--tmx" in args else "\ufeff".encode()), args
+        assert not (tmp_path / "-").exists(), args
+    p = run_cli("align", str(SAMPLE), str(KO), "--lang", "ko", "--csv", "-", "--json", cwd=tmp_path)
+    assert p.returncode == 2 and len(err(p)) == 1 and "stdout" in err(p)[0] and not p.stdout

@@ -31,8 +31,8 @@ def register(subparsers) -> None:
                         "and blank lines between paragraphs, and links hold 0-based sentence indices")
     a.add_argument("--glossary", metavar="FILE", help="CSV with en,ko,zh columns; its terms help the alignment")
     a.add_argument("--json", action="store_true", help="print the links as JSON on stdout")
-    a.add_argument("--csv", metavar="FILE", help="write one row per link to this CSV file (UTF-8 with BOM)")
-    a.add_argument("--tmx", metavar="FILE", help="write the linked pairs as TMX 1.4 for CAT tools")
+    a.add_argument("--csv", metavar="FILE", help="write one row per link to this CSV file (UTF-8 with BOM; - for stdout)")
+    a.add_argument("--tmx", metavar="FILE", help="write the linked pairs as TMX 1.4 for CAT tools (- for stdout)")
     a.add_argument("--raw-csv", action="store_true", help="keep cells starting with = + - @ as they are")
     a.add_argument("--no-mt", action="store_true", help="do not use an installed en→LANG model's machine translation")
     a.set_defaults(func=cmd_align)
@@ -43,7 +43,7 @@ def register(subparsers) -> None:
     c.add_argument("--lang", required=True, help="language of both versions: ko, zh or en")
     c.add_argument("--top", type=int, metavar="N", help="show only the N most divergent paragraph pairs")
     c.add_argument("--json", action="store_true", help="print the comparison as JSON on stdout")
-    c.add_argument("--csv", metavar="FILE", help="write one row per paragraph pair, most divergent first")
+    c.add_argument("--csv", metavar="FILE", help="write one row per paragraph pair, most divergent first (- for stdout)")
     c.add_argument("--raw-csv", action="store_true", help="keep cells starting with = + - @ as they are")
     c.set_defaults(func=cmd_compare)
 
@@ -57,7 +57,7 @@ def register(subparsers) -> None:
     k.add_argument("--round-trip", action="store_true",
                    help="translate the version back to English (needs a ko→en / zh→en model) and flag drift")
     k.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
-    k.add_argument("--csv", metavar="FILE", help="write one row per issue to this CSV file")
+    k.add_argument("--csv", metavar="FILE", help="write one row per issue to this CSV file (- for stdout)")
     k.add_argument("--raw-csv", action="store_true", help="keep cells starting with = + - @ as they are")
     k.add_argument("--no-mt", action="store_true", help="do not use installed models (no machine translation, no round trip)")
     k.add_argument("--exit-zero", action="store_true", help="exit 0 even when errors are found (default: exit 1 on errors)")
@@ -127,14 +127,24 @@ def _glossary(path: str | None):
     return terms
 
 
+def _outputs(args: argparse.Namespace, *files: str | None) -> None:
+    """Preflight of every output file before any work; `-` is stdout (as for translate), once."""
+    from .export import check_outputs
+
+    to_stdout = [f for f in files if f == "-"] + (["--json"] if args.json else [])
+    if len(to_stdout) > 1:
+        raise UsageError("two outputs write to stdout (- or --json); send all but one of them to a file")
+    check_outputs([f for f in files if f != "-"])
+
+
 def _write(path: str, data: bytes, what: str) -> None:
-    from .export import write_atomic
+    from .cli import write_output
 
     try:
-        write_atomic(path, data)
+        write_output(path, data)
     except OSError as exc:
         raise BadInput(f"{path}: cannot be written ({exc.strerror or exc})") from None
-    print(f"wrote {path} ({what})", file=sys.stderr)
+    print(f"wrote {'to stdout' if path == '-' else path} ({what})", file=sys.stderr)
 
 
 def _short(text: str, width: int = 60) -> str:
@@ -153,9 +163,8 @@ def _span(idx) -> str:
 
 def cmd_align(args: argparse.Namespace) -> int:
     from .align import align_documents, align_sentences_in_paragraphs, machine_translation
-    from .export import check_outputs
 
-    check_outputs([args.csv, args.tmx])  # before reading or aligning anything
+    _outputs(args, args.csv, args.tmx)  # before reading or aligning anything
 
     lang = _lang(args.lang)
     unit = _unit(args.unit)
@@ -197,9 +206,8 @@ def cmd_align(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from .compare import compare_documents, diff_to_text
-    from .export import check_outputs
 
-    check_outputs([args.csv])  # before reading or aligning anything
+    _outputs(args, args.csv)  # before reading or aligning anything
 
     lang = _lang(args.lang, ("ko", "zh", "en"))
     if args.top is not None and args.top < 1:
@@ -235,9 +243,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .compare import check_documents
-    from .export import check_outputs
 
-    check_outputs([args.csv])  # before reading or aligning anything
+    _outputs(args, args.csv)  # before reading or aligning anything
 
     lang = _lang(args.lang)
     glossary = _glossary(args.glossary)
