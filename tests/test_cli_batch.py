@@ -149,3 +149,21 @@ def test_inputs_with_the_same_base_name_are_one_failure_each(models, tmp_path):
     err = r.stderr.decode()
     assert r.returncode == 1 and err.count("error:") == 1 and "same base name (x)" in err, err
     assert "translated 1 document (1 sentence)" in err and ", 1 failed" in err, err
+
+
+def test_out_and_rows_folders_do_not_mix(models, tmp_path):
+    """A folder used as --out and later as --rows: the rows are written (the --out manifest said
+    'already done'); one run with both in one folder, or `-` as a folder, is a usage error."""
+    src = tmp_path / "a.txt"
+    src.write_text("The minister visited Pyongyang on Monday. He met the leaders.\n")
+    folder = tmp_path / "res"
+    assert run_cli("translate", str(src), "--to", "ko", "--out", str(folder)).returncode == 0
+    r = run_cli("translate", str(src), "--to", "ko", "--rows", str(folder))
+    assert r.returncode == 0 and "already done" not in r.stderr.decode(), r.stderr.decode()
+    assert (folder / "rows-00000.jsonl").read_text().count("\n") == 2
+    again = run_cli("translate", str(src), "--to", "ko", "--out", str(folder))  # both resume now
+    assert again.returncode == 0 and "1 already done" in again.stderr.decode()
+    for args in (["--out", str(tmp_path / "x"), "--rows", str(tmp_path / "x")], ["--out", "-"], ["--rows", "-"]):
+        u = run_cli("translate", str(src), "--to", "ko", *args, cwd=tmp_path)
+        assert u.returncode == 2 and u.stderr.decode().count("\n") == 1, (args, u.stderr.decode())
+        assert not (tmp_path / "x").exists() and not (tmp_path / "-").exists()

@@ -94,7 +94,7 @@ class BatchRun:
         self.shards: RowShards | None = None
         if outputs.out is not None:
             clean_stale_parts(Path(outputs.out), older_than=0)  # a killed run's temp files (unlocked: no live writer)
-            self.out_manifest = Manifest(outputs.out)
+            self.out_manifest = Manifest(outputs.out, rows=False)
             if outputs.force:
                 self.out_manifest.reset()
         if outputs.rows is not None:

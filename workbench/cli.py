@@ -138,6 +138,11 @@ def cmd_translate(args: argparse.Namespace) -> int:
         raise UsageError("--csv - and --json both write to stdout; send one of them to a file")
     targets = parse_targets(args.to)
     source = parse_lang(args.source) if args.source else None
+    for option, folder in (("--out", args.out), ("--rows", args.rows)):
+        if folder == "-":
+            raise UsageError(f"{option} needs a folder; - (stdout) is for --csv, or use --json")
+    if args.out and args.rows and os.path.realpath(args.out) == os.path.realpath(args.rows):
+        raise UsageError("--out and --rows need a folder each (each keeps its own manifest.jsonl)")
     check_outputs([args.csv if args.csv != "-" else None], out_dir=args.out)  # one line, before any work
     if args.rows:
         check_writable(args.rows, "dir", "--rows")

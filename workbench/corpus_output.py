@@ -44,11 +44,14 @@ def stamp_matches(stamp: str | None, digest: str | None, targets: Sequence[str])
 class Manifest:
     """The finished documents of one output folder, appended to as documents finish."""
 
-    def __init__(self, folder: str | Path, repair: bool = True) -> None:
+    def __init__(self, folder: str | Path, repair: bool = True, rows: bool | None = None) -> None:
         """`repair` (writers only): cut a line a killed run left half-written. Readers leave the
-        file alone, so an export can run while a translation is still appending."""
+        file alone, so an export can run while a translation is still appending. `rows`: count only
+        row-shard entries (True) or only `--out` entries (False), so a folder used once as `--out`
+        and once as `--rows` does not take one kind of output for the other."""
         self.folder = Path(folder)
         self.repair = repair
+        self.rows = rows
         self.path = self.folder / MANIFEST
         self.done: dict[str, str] = {}  # name -> digest|targets (small: ~100 bytes per document)
         self.shard_ends: dict[str, int] = {}
@@ -69,6 +72,8 @@ class Manifest:
                 entry = json.loads(line)
                 name = entry["id"]
             except (ValueError, KeyError, TypeError):
+                continue
+            if self.rows is not None and ("shard" in entry) != self.rows:
                 continue
             self.done[name] = self._stamp(entry.get("digest"), entry.get("targets", []))
             if "shard" in entry:
@@ -132,7 +137,7 @@ class RowShards:
     def __init__(self, folder: str | Path, shard_rows: int = SHARD_ROWS, force: bool = False) -> None:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.manifest = Manifest(self.folder)
+        self.manifest = Manifest(self.folder, rows=True)
         self.shard_rows = shard_rows
         if force:
             self.manifest.reset()
