@@ -421,3 +421,15 @@ def test_round_trip_with_a_back_translation_model(no_models, tmp_path):
     issues = view(at, "pc-issues")
     assert any(r["data-kind"] == "drift" for r in issues.rows)
     assert "round trip" in "".join(view(at, "pc-align").texts)
+
+
+def test_pasting_a_companion_asks_for_it_by_name(no_models):
+    """The prompt for a pasted second version read "Paste the compare the wording with into the box"."""
+    at = demo(open_compare(), VARIANTS / f"{STEM}.ko.merged.txt")
+    at.selectbox(key="cmp_other").set_value("Paste text").run()
+    at.selectbox(key="cmp_ref").set_value("Paste text").run()
+    no_tracebacks(at)
+    text = messages(at)
+    assert "Paste the second version into the box." in text and "Paste the reference translation into the box." in text
+    assert "compare the wording with into" not in text.lower()
+    assert {t.label for t in at.text_area} >= {"Second version", "Reference translation"}

@@ -187,12 +187,12 @@ def choose_glossary() -> tuple[list, str]:
     return [], "none"
 
 
-def choose_companion(label: str, choices: Sequence[str], key: str, help: str) -> tuple[str, Source | None]:
-    """A reference or second version: (choice, the pasted or uploaded text when that was chosen)."""
+def choose_companion(label: str, what: str, choices: Sequence[str], key: str, help: str) -> tuple[str, Source | None]:
+    """A reference or second version (`what`, a noun for the messages): (choice, the pasted or
+    uploaded text when that was chosen)."""
     choice = st.selectbox(label, choices, key=key, help=help)
     if choice in ("Paste text", "Upload file"):
-        what = label.split(" (")[0].lower()
-        return choice, _text_source(label.split(" (")[0], choice, f"{key}_paste", f"{key}_upload", 120,
+        return choice, _text_source(what[:1].upper() + what[1:], choice, f"{key}_paste", f"{key}_upload", 120,
                                     f"Paste the {what} here.", f"Paste the {what} into the box.")
     return choice, None
 
@@ -386,11 +386,11 @@ def compare_view(engine: Engine, src: documents.Document | None) -> None:
                                                  "characters without Hangul are Chinese.")]
         glossary, glossary_name = choose_glossary()
         ref_choice, ref_source = choose_companion(
-            "Reference translation (for chrF and BLEU)", REFERENCE_CHOICES, "cmp_ref",
+            "Reference translation (for chrF and BLEU)", "reference translation", REFERENCE_CHOICES, "cmp_ref",
             "Another translation of the same article, taken as correct: each paragraph and the whole text "
             "are scored against it.")
         other_choice, other_source = choose_companion(
-            "Compare the wording with", OTHER_CHOICES, "cmp_other",
+            "Compare the wording with", "second version", OTHER_CHOICES, "cmp_other",
             "The machine translation of the English (needs the en→ko / en→zh model) or a second version "
             "of the translation: the paragraphs that differ most are shown first, changes highlighted.")
     if src is None or source is None:
