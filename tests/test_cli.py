@@ -154,6 +154,16 @@ def test_language_names_people_type(models):
     assert set(doc["paragraphs"][0]["translations"]) == {"ko", "zh"}
 
 
+def test_translating_into_the_source_language_is_a_usage_error(models):
+    r = run_cli("translate", "-", "--to", "english", stdin=b"The leaders met on Sunday in the capital.")
+    assert r.returncode == 2 and not r.stdout
+    assert r.stderr.decode().strip() == "error: the input is already English (en); choose another language with --to"
+    both = run_cli("translate", "-", "--to", "en,ko", "--json", stdin=b"The leaders met on Sunday in the capital.")
+    assert both.returncode == 0  # English is dropped, Korean stays
+    (doc,) = json.loads(both.stdout)["documents"]
+    assert set(doc["paragraphs"][0]["translations"]) == {"ko"}
+
+
 def test_unknown_language_exits_2_with_a_suggestion(models):
     r = run_cli("translate", "-", "--to", "koraen", stdin=b"The leaders met on Sunday in the capital.")
     assert r.returncode == 2

@@ -147,7 +147,9 @@ def cmd_translate(args: argparse.Namespace) -> int:
     if args.rows:
         check_writable(args.rows, "dir", "--rows")
     src = source or "en"  # without --from only English is accepted
-    targets = [t for t in targets if t != src] or targets
+    targets = [t for t in targets if t != src]
+    if not targets:
+        raise UsageError(f"the input is already {language_name(src)} ({src}); choose another language with --to")
     options = DecodeOptions()
     if args.batch_sentences:
         n = args.batch_sentences
