@@ -15,15 +15,11 @@ import csv
 import hashlib
 import io
 import json
-import os
-import stat
-import sys
-from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Iterator, Sequence
 
 from .engine import AlignedDocument, join_sentences
-from .errors import BadInput, OutputError
+from .errors import BadInput
 
 MANIFEST = "manifest.jsonl"
 SHARD_ROWS = 100_000  # rows per shard; a document's rows never straddle two shards
@@ -223,41 +219,6 @@ def iter_rows(source: str | Path) -> Iterator[dict]:
 # ---------------------------------------------------------------- CSV from rows
 
 
-@contextmanager
-def atomic_output(path: str | Path) -> Iterator[IO[bytes]]:
-    """A file written in a temporary sibling and renamed over `path` when complete (the streaming
-    twin of export.write_atomic, with its rules: `-` is stdout, a symlink is written through, the
-    umask or the old file's mode applies, an OS error is one `OutputError` line)."""
-    from .export import _create_part, _resolve_target, _unlink_quietly, _why
-
-    if str(path) == "-":
-        yield sys.stdout.buffer
-        sys.stdout.flush()
-        return
-    path = Path(path)
-    target = _resolve_target(path)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        old_mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else None
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot be written ({_why(exc)})") from None
-    tmp, fd = _create_part(target, path)
-    try:
-        if old_mode is not None:
-            os.fchmod(fd, old_mode)
-        with os.fdopen(fd, "wb") as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except OSError as exc:
-        _unlink_quietly(tmp)
-        raise OutputError(f"{path}: cannot be written ({_why(exc)}); nothing was written") from None
-    except BaseException:
-        _unlink_quietly(tmp)
-        raise
-
-
 def rows_languages(source: str | Path) -> list[str]:
     """Column languages in order of first appearance (source, then targets), as export.rows does."""
     langs: list[str] = []
@@ -271,7 +232,7 @@ def rows_languages(source: str | Path) -> list[str]:
 def rows_to_csv(source: str | Path, out: str | Path, by: str = "paragraph", raw: bool = False) -> int:
     """The same CSV as `export.csv_bytes` on the documents, streamed from rows (two passes, flat
     memory: one paragraph at a time). Returns the number of CSV rows written."""
-    from .export import neutralise
+    from .export import atomic_output, neutralise
 
     langs = rows_languages(source)
     header = ["document", "paragraph"] + (["sentence"] if by == "sentence" else []) + ["kind"] + langs

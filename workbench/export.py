@@ -15,9 +15,11 @@ import os
 import re
 import secrets
 import stat
+import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Literal, Sequence
+from typing import IO, Iterable, Iterator, Literal, Sequence
 
 from .documents import Document
 from .engine import AlignedDocument, join_sentences
@@ -252,11 +254,27 @@ def _locked(path: str) -> bool:
     return False
 
 
-def write_atomic(path: str | Path, data: bytes | str) -> Path:
-    """Write `data` to `path` all at once or not at all (see the rules above); returns the path.
+class _FdRaw(io.RawIOBase):
+    """Raw writes straight to a file descriptor (os.write), under a BufferedWriter."""
 
-    Raises `OutputError` for anything the user has to fix; the old file, if any, is untouched.
-    """
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        return os.write(self.fd, data)
+
+
+@contextmanager
+def atomic_output(path: str | Path) -> Iterator[IO[bytes]]:
+    """A binary file that appears at `path` complete or not at all (see the rules above): `-` is
+    stdout. Raises `OutputError` for anything the user has to fix; the old file is untouched."""
+    if str(path) == "-":
+        yield sys.stdout.buffer
+        sys.stdout.flush()
+        return
     path = Path(path)
     target = _resolve_target(path)
     folder = target.parent
@@ -267,7 +285,6 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
     if folder not in _CLEANED:  # once per folder and process: a batch writes thousands of files
         _CLEANED.add(folder)
         clean_stale_parts(folder)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
         old_mode = stat.S_IMODE(target.stat().st_mode)
     except OSError:
@@ -279,9 +296,9 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
                 fcntl.flock(fd, fcntl.LOCK_EX)
             if old_mode is not None:
                 os.fchmod(fd, old_mode)
-            view = memoryview(payload)
-            while view:
-                view = view[os.write(fd, view):]
+            out = io.BufferedWriter(_FdRaw(fd))
+            yield out
+            out.flush()
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -292,7 +309,13 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
     except BaseException:
         _unlink_quietly(tmp)
         raise
-    return path
+
+
+def write_atomic(path: str | Path, data: bytes | str) -> Path:
+    """Write `data` to `path` all at once or not at all (`atomic_output`); returns the path."""
+    with atomic_output(path) as f:
+        f.write(data.encode("utf-8") if isinstance(data, str) else data)
+    return Path(path)
 
 
 def _create_part(target: Path, shown: Path) -> tuple[Path, int]:
