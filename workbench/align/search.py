@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Iterator
 
 import numpy as np
 
@@ -149,28 +150,32 @@ class Pairs:
         for a in range(self.n):
             yield a, int(b.lo[a]), int(b.width[a]), int(b.off[a])
 
-    def _shared(self, skeys: list[dict], tkeys: list[dict], weights: dict) -> None:
+    def _overlaps(self, sdicts: list[dict], tdicts: list[dict], keep=None) -> Iterator[tuple]:
+        """For every key a source unit shares with target units inside the band: (key, band cells,
+        min of the two counts). One posting list per key, so the cost is the band, not n x m."""
         post: dict = {}
-        for j, d in enumerate(tkeys):
+        for j, d in enumerate(tdicts):
             for k, v in d.items():
-                if k in weights:
+                if keep is None or k in keep:
                     post.setdefault(k, ([], []))
                     post[k][0].append(j)
                     post[k][1].append(v)
         post = {k: (np.array(js), np.array(vs, dtype=np.float64)) for k, (js, vs) in post.items()}
         for a, lo, w, off in self._rows():
-            for k, v in skeys[a].items():
+            for k, v in sdicts[a].items():
                 p = post.get(k)
                 if p is None:
                     continue
                 js, vs = p
                 x, y = np.searchsorted(js, lo), np.searchsorted(js, lo + w)
-                if x == y:
-                    continue
-                hits = np.minimum(vs[x:y], v)
-                self.key[off + js[x:y] - lo] += weights[k] * hits
-                if k[0] == "num":
-                    self.num[off + js[x:y] - lo] += hits
+                if x < y:
+                    yield k, off + js[x:y] - lo, np.minimum(vs[x:y], v)
+
+    def _shared(self, skeys: list[dict], tkeys: list[dict], weights: dict) -> None:
+        for k, cells, hits in self._overlaps(skeys, tkeys, weights):
+            self.key[cells] += weights[k] * hits
+            if k[0] == "num":
+                self.num[cells] += hits
 
     @staticmethod
     def _mass(keys: list[dict], weights: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -192,23 +197,9 @@ class Pairs:
         self.nbr_t = np.maximum(1.0 - nt @ ns[kt].T, 0).mean(axis=1)
 
     def _mt(self, sg: list, tg: list) -> None:
-        post: dict = {}
-        for j, c in enumerate(tg):
-            for g, v in c.items():
-                post.setdefault(g, ([], []))
-                post[g][0].append(j)
-                post[g][1].append(v)
-        post = {g: (np.array(js), np.array(vs, dtype=np.float64)) for g, (js, vs) in post.items()}
         shared = np.zeros(self.band.cells)
-        for a, lo, w, off in self._rows():
-            for g, v in sg[a].items():
-                p = post.get(g)
-                if p is None:
-                    continue
-                js, vs = p
-                x, y = np.searchsorted(js, lo), np.searchsorted(js, lo + w)
-                if x < y:
-                    shared[off + js[x:y] - lo] += np.minimum(vs[x:y], v)
+        for _g, cells, hits in self._overlaps(sg, tg):
+            shared[cells] += hits
         self.mt = shared
 
     def span_sum(self, mat: np.ndarray, rows: np.ndarray, cols: np.ndarray, di: int, dj: int) -> np.ndarray:
