@@ -11,7 +11,7 @@ differ only in who translates (`Engine.stream` here, an actor pool in distribute
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
@@ -28,10 +28,10 @@ ProblemFn = Callable[[Any], None]  # a one-line message, or the WorkbenchError i
 def item_digest(item: Item) -> str | None:
     """A digest of an input's raw content (None when it cannot be read; reading will say why)."""
     try:
-        if item.path is not None:
-            return digest_bytes(read_capped(item.path, max_bytes_for(Path(item.path).name)))
         if item.data is not None:
             return digest_bytes(item.data)
+        if item.path is not None:
+            return digest_bytes(read_capped(item.path, max_bytes_for(Path(item.path).name)))
         return digest_bytes((item.text or "").encode("utf-8"))
     except (OSError, BadInput):
         return None
@@ -152,6 +152,11 @@ class BatchRun:
         for item in corpus:
             if not self.admit(item.name, item.origin or item.path or item.name):
                 continue
+            if self.resumable and item.path is not None and item.data is None:
+                try:  # read once: the digest decides whether to skip, the same bytes are parsed
+                    item = replace(item, data=read_capped(item.path, max_bytes_for(Path(item.path).name)))
+                except BadInput:
+                    pass  # item.read below says why, counted as a failed input
             digest = item_digest(item) if self.resumable else None
             if self.resumable and not self.outputs.force and self.already_done(item.name, digest) \
                     and self.skip(item.name):

@@ -40,13 +40,13 @@ class Item:
     name: str  # the document's name: the file's name, or the row's id
     path: str | None = None  # a file to read
     text: str | None = None  # a corpus row's text
-    data: bytes | None = None  # stdin's bytes
+    data: bytes | None = None  # the bytes: stdin's, or a file's once read for its resume digest
     origin: str = ""  # where a row came from, for messages ("news.jsonl line 12")
 
     def read(self, lang: str | None = None, memo: SegmentMemo | None = None) -> Document:
         """The Document (decoded, language-checked, split); BadInput names the input."""
         if self.path is not None:
-            return read_file(self.path, lang, memo)
+            return read_file(self.path, lang, memo, data=self.data)
         if self.data is not None:
             return read_bytes(self.data, self.name, lang, memo)
         try:

@@ -435,9 +435,14 @@ def _supported(path: Path) -> None:
         raise BadInput(f"{path}: unsupported file type {suffix!r}; use .txt, .md, .html, .docx or .pdf")
 
 
-def read_file(path: str | Path, lang: str | None = None, memo: SegmentMemo | None = None) -> Document:
+def read_file(path: str | Path, lang: str | None = None, memo: SegmentMemo | None = None,
+              data: bytes | None = None) -> Document:
+    """`data`: the file's bytes when the caller already read them (with `read_capped`)."""
     path = Path(path)
-    data = read_capped(path, max_bytes_for(path.name), check=_supported)
+    if data is None:
+        data = read_capped(path, max_bytes_for(path.name), check=_supported)
+    else:
+        _supported(path)
     doc = read_bytes(data, str(path), lang, memo)
     return replace(doc, name=path.name, meta={**doc.meta, "path": str(path)})
 
