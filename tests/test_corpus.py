@@ -7,6 +7,7 @@ import os
 
 import pytest
 
+from workbench.cli.common import cli_message
 from workbench.corpus import Corpus, iter_glob
 from workbench.documents import MAX_INPUT_BYTES
 from workbench.errors import UsageError
@@ -32,7 +33,8 @@ def test_glob_over_a_symlink_loop_ends_and_lists_each_file_once(tmp_path):
     assert found == ["top.txt", "a/b/deep.txt"]
     assert any("loop" in n and "a loop" in n for n in notes)
     corpus = Corpus([str(root / "**" / "*.txt"), str(root / "*.txt")])  # overlapping patterns: once each
-    assert [i.name for i in corpus] == ["top.txt", "deep.txt"]
+    # names are paths below the pattern's fixed start, so outputs mirror the folders (issue 14 item 7)
+    assert [i.name for i in corpus] == ["top.txt", "a/b/deep.txt"]
 
 
 def test_folder_reports_what_it_skips_and_why(tmp_path):
@@ -41,7 +43,8 @@ def test_folder_reports_what_it_skips_and_why(tmp_path):
     (root / "out" / "old.ko.txt").write_text("출력", encoding="utf-8")
     notes, problems = [], []
     items = list(Corpus([str(root)], report=notes.append, problem=problems.append, exclude=[root / "out"]))
-    assert sorted(i.name for i in items) == ["deep.txt", "mid.md", "top.txt"]  # not hidden, not the output folder
+    # not hidden, not the output folder; named by their path below the folder given (issue 14 item 7)
+    assert sorted(i.name for i in items) == ["a/b/deep.txt", "a/mid.md", "top.txt"]
     assert any("scan.odt" in n and "unsupported file type .odt" in n for n in notes)
     assert any("rows.jsonl" in n and "corpus file" in n for n in notes)
     assert not problems
@@ -59,7 +62,8 @@ def test_output_folder_given_as_input_says_so(tmp_path):
     for given in (tmp_path / "docs", tmp_path / "docs" / "sub"):
         problems = []
         assert list(Corpus([str(given)], problem=problems.append, exclude=[tmp_path / "docs"])) == []
-        assert len(problems) == 1 and "output folder of this run" in problems[0], problems
+        assert len(problems) == 1 and "output folder of this run" in str(problems[0]), problems
+        assert problems[0].setting == "outputs" and "--out / --rows" in cli_message(problems[0])
 
 
 def test_glob_without_matches_is_a_problem(tmp_path):
@@ -92,12 +96,15 @@ def test_csv_and_parquet_with_named_columns(tmp_path):
         corpus = Corpus([str(tmp_path / name)], id_field="key", text_field="story")
         assert [(i.name, i.text) for i in corpus] == list(zip(frame.key, frame.story)), name
         assert corpus.count() == 2
-    with pytest.raises(UsageError, match="--text-field"):
+    with pytest.raises(UsageError, match="no text column") as err:  # the library names the setting, the CLI its flag
         list(Corpus([str(tmp_path / "c.csv")]))  # no column called text, body, content...
+    assert err.value.setting == "text_field" and "--text-field" in cli_message(err.value)
     for name in ("c.csv", "c.parquet"):  # a misnamed column: one usage error, not one error per row
         for fields in ({"id_field": "kye", "text_field": "story"}, {"id_field": "key", "text_field": "stroy"}):
-            with pytest.raises(UsageError, match=r"no column '(kye|stroy)' .*columns: key, story"):
+            with pytest.raises(UsageError, match=r"no column '(kye|stroy)' .*columns: key, story") as err:
                 list(Corpus([str(tmp_path / name)], **fields))
+            flag = "--id-field" if fields["id_field"] == "kye" else "--text-field"
+            assert cli_message(err.value).endswith(f"({flag})")
 
 
 def test_rows_without_an_id_are_numbered(tmp_path):

@@ -10,20 +10,19 @@ differ only in who translates (`Engine.stream` here, an actor pool in distribute
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
-from .corpus import Corpus, Item
+from .corpus import Corpus, Item, ProblemFn
 from .corpus_output import Manifest, RowShards, digest_bytes
 from .documents import Document, SegmentMemo, max_bytes_for, read_capped
 from .engine import AlignedDocument
 from .errors import BadInput
 from .export import clean_stale_parts
-
-ProblemFn = Callable[[Any], None]  # a one-line message, or the WorkbenchError itself
-
+from .naming import collision_key, output_paths, output_stem
 
 def item_digest(item: Item) -> str | None:
     """A digest of an input's raw content (None when it cannot be read; reading will say why)."""
@@ -37,12 +36,12 @@ def item_digest(item: Item) -> str | None:
         return None
 
 
-def load_written(out_dir: Path, name: str, targets: Sequence[str]) -> AlignedDocument | None:
+def load_written(out_dir: Path, stem: str, targets: Sequence[str]) -> AlignedDocument | None:
     """A document an earlier run wrote to `out_dir` (only needed when the whole result is printed
     or exported at the end; a plain resume never reads old outputs)."""
-    from .export import from_json, output_paths
+    from .export import from_json
 
-    path = output_paths(out_dir, name, targets)["json"]
+    path = output_paths(out_dir, stem, targets)["json"]
     try:
         (old,) = from_json(path.read_text(encoding="utf-8"))
     except (OSError, ValueError, KeyError, TypeError):
@@ -50,6 +49,19 @@ def load_written(out_dir: Path, name: str, targets: Sequence[str]) -> AlignedDoc
     if not set(targets) <= set(old.translations):
         return None
     return AlignedDocument(old.document, {lang: old.translations[lang] for lang in targets})
+
+
+def written_name(out_dir: Path, stem: str) -> str | None:
+    """The document name inside an existing `<stem>.json` ("" for a file that is not one of ours;
+    None when there is no such file)."""
+    path = output_paths(out_dir, stem, ())["json"]
+    if not path.exists():
+        return None
+    try:
+        with open(path, encoding="utf-8") as f:
+            return str(json.load(f)["documents"][0]["name"])
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        return ""
 
 
 @dataclass
@@ -77,18 +89,29 @@ class Counts:
         return time.perf_counter() - self.started
 
 
+@dataclass(frozen=True)
+class Pending:
+    """An admitted input on its way to translation: not finished earlier, its output names taken."""
+
+    item: Item
+    stem: str  # naming.output_stem: where its --out files go
+    digest: str | None  # of its raw content, for the manifests (None when nothing resumes)
+
+
 class BatchRun:
-    """Resume checks, writers and counters for one run; documents leave memory once written
-    (unless `collect` keeps them for an all-at-once output)."""
+    """One run's workflow around the translator: admission (output names, collisions), resume
+    checks, writers and counters. The local run and the Ray run drive the same object; documents
+    leave memory once written (unless `collect` keeps them for an all-at-once output)."""
 
     def __init__(self, outputs: Outputs, targets: Sequence[str], problem: ProblemFn,
                  on_document: Callable[[Counts], None] | None = None,
-                 warn: Callable[[str], None] | None = None) -> None:
+                 warn: Callable[[str], None] | None = None, source: str | None = None) -> None:
         self.outputs = outputs
         self.targets = list(targets)
         self.problem = problem
         self.on_document = on_document
         self.warn = warn  # what reading an input noticed but did not refuse (Document.warnings)
+        self.source = source
         self.counts = Counts()
         self.out_manifest: Manifest | None = None
         self.shards: RowShards | None = None
@@ -100,10 +123,10 @@ class BatchRun:
         if outputs.rows is not None:
             kw = {"shard_rows": outputs.shard_rows} if outputs.shard_rows else {}
             self.shards = RowShards(outputs.rows, force=outputs.force, **kw)
-        self._digests: dict[str, str | None] = {}  # documents in flight
+        self._pending: dict[str, Pending] = {}  # documents in flight, by name
         self._order: dict[str, int] = {}
         self.collected: dict[int, AlignedDocument] = {}
-        self._names: set[str] = set()
+        self._claimed: dict[str, str] = {}  # collision key of an output stem -> the input's name
         self._seq = 0
 
     @property
@@ -113,26 +136,52 @@ class BatchRun:
     def _manifests(self) -> list[Manifest]:
         return [m for m in (self.out_manifest, self.shards.manifest if self.shards else None) if m is not None]
 
+    def failed(self, problem: str | Exception) -> None:
+        """An input that cannot be translated: one problem line, counted as failed."""
+        self.counts.failed += 1
+        self.problem(problem)
+
     def already_done(self, name: str, digest: str | None) -> bool:
         """Finished in every requested output folder by an earlier run, from the same input."""
         manifests = self._manifests()
         return bool(manifests) and all(m.finished(name, digest, self.targets) for m in manifests)
 
-    def admit(self, name: str, origin: str) -> bool:
-        """False (and a problem line, counted as failed) for a second input whose outputs would take
-        the same names: `<stem>.json` and `<stem>.<lang>.txt`, so `a.docx` and `a.pdf` collide too."""
-        stem = Path(name).stem
-        if stem in self._names:
-            self.counts.failed += 1
-            self.problem(f"{origin}: another input has the same base name ({stem}); rename one")
-            return False
-        self._names.add(stem)
-        return True
+    def stem(self, item: Item) -> str:
+        """The item's output names (naming.output_stem): files keep their folders, ids do not."""
+        return output_stem(item.name, self.source or "en", folders=item.text is None)
 
-    def skip(self, name: str) -> bool:
+    def admit(self, item: Item) -> str | None:
+        """The item's output stem, or None (and a problem line, counted as failed) when another
+        input of this run already has outputs of that name: two inputs never share a file."""
+        stem = self.stem(item)
+        key = collision_key(stem)
+        other = self._claimed.get(key)
+        if other is not None:
+            origin = item.origin or item.path or item.name
+            what = "has the same name" if other == item.name else f"({other}) would write the same files ({stem}.*)"
+            self.failed(f"{origin}: another input {what}; rename one")
+            return None
+        self._claimed[key] = item.name
+        return stem
+
+    def owns(self, item: Item, stem: str) -> bool:
+        """False (and a problem line) when `--out` holds `<stem>.json` of another document: an
+        earlier run's result, or a file that is not ours, is never overwritten silently."""
+        if self.out_manifest is None:
+            return True
+        owner = written_name(self.out_manifest.folder, stem)
+        if owner is None or owner == item.name:
+            return True
+        path = output_paths(self.out_manifest.folder, stem, ())["json"]
+        held = f"the result for {owner}" if owner else "a file that Parallax did not write"
+        self.failed(f"{item.origin or item.path or item.name}: its output {path} already holds {held}; "
+                    "rename one, or write to another folder")
+        return False
+
+    def skip(self, name: str, stem: str) -> bool:
         """Count a finished document as done; False when its result is needed and unreadable."""
         if self.outputs.collect:
-            old = load_written(self.outputs.out, name, self.targets) if self.outputs.out is not None else None
+            old = load_written(self.outputs.out, stem, self.targets) if self.outputs.out is not None else None
             if old is None:
                 return False
             self.collected[self._seq] = old
@@ -140,49 +189,65 @@ class BatchRun:
         self._seq += 1
         return True
 
-    def expect(self, name: str, digest: str | None) -> None:
-        """A document goes into translation: remember its digest and its place in input order."""
-        self._digests[name] = digest
-        self._order[name] = self._seq
-        self._seq += 1
-
-    def documents(self, corpus: Corpus, lang: str | None, memo: SegmentMemo | None) -> Iterator[Document]:
-        """The corpus's documents, read one at a time as the pipeline pulls them; inputs finished
-        by an earlier run are skipped before they are read or split."""
+    def pending(self, corpus: Corpus, load: bool = False) -> Iterator[Pending]:
+        """The corpus's inputs that need translating, in order, read lazily: admitted, and not
+        finished by an earlier run (skipped before they are parsed or split). `load`: files come
+        with their bytes (a Ray worker may be on another machine)."""
         for item in corpus:
-            if not self.admit(item.name, item.origin or item.path or item.name):
+            stem = self.admit(item)
+            if stem is None:
                 continue
-            if self.resumable and item.path is not None and item.data is None:
+            if (load or self.resumable) and item.path is not None and item.data is None:
                 try:  # read once: the digest decides whether to skip, the same bytes are parsed
                     item = replace(item, data=read_capped(item.path, max_bytes_for(Path(item.path).name)))
                 except BadInput:
-                    pass  # item.read below says why, counted as a failed input
+                    pass  # item.read says why, counted as a failed input
             digest = item_digest(item) if self.resumable else None
             if self.resumable and not self.outputs.force and self.already_done(item.name, digest) \
-                    and self.skip(item.name):
-                continue
-            try:
-                doc = item.read(lang, memo)
-            except BadInput as exc:
-                self.counts.failed += 1
-                self.problem(exc)
-                continue
-            if self.warn is not None:
-                for warning in doc.warnings:
-                    self.warn(warning)
-            self.expect(doc.name, digest)
-            yield doc
+                    and self.skip(item.name, stem):
+                continue  # (a result needed but unreadable is translated again)
+            if self.owns(item, stem):
+                yield Pending(item, stem, digest)
+
+    def read(self, pending: Pending, lang: str | None, memo: SegmentMemo | None) -> Document | None:
+        """The pending input as a Document named as admitted (None: a problem line, counted)."""
+        try:
+            doc = pending.item.read(lang, memo)
+        except BadInput as exc:
+            self.failed(exc)
+            return None
+        if doc.name != pending.item.name:  # a file in a folder: its path below the folder given
+            doc = replace(doc, name=pending.item.name)
+        if self.warn is not None:
+            for warning in doc.warnings:
+                self.warn(warning)
+        return doc
+
+    def expect(self, pending: Pending) -> None:
+        """A document goes into translation: remember its names, digest and place in input order."""
+        self._pending[pending.item.name] = pending
+        self._order[pending.item.name] = self._seq
+        self._seq += 1
+
+    def documents(self, corpus: Corpus, lang: str | None, memo: SegmentMemo | None) -> Iterator[Document]:
+        """The corpus's documents to translate, read one at a time as the pipeline pulls them."""
+        for pending in self.pending(corpus):
+            doc = self.read(pending, lang, memo)
+            if doc is not None:
+                self.expect(pending)
+                yield doc
 
     def finish(self, ad: AlignedDocument) -> None:
         """Write a finished document everywhere it is wanted, then forget it."""
         from .export import write_document
 
         name = ad.document.name
-        digest = self._digests.pop(name, None)
+        pending = self._pending.pop(name)
         seq = self._order.pop(name, self._seq)
+        digest = pending.digest
         # an output that already has it (translated again only for --csv/--json) is left alone
         if self.out_manifest is not None and not self.out_manifest.finished(name, digest, self.targets):
-            write_document(self.out_manifest.folder, ad)
+            write_document(output_paths(self.out_manifest.folder, pending.stem, ad.targets), ad)
             self.out_manifest.add(name, digest, ad.targets)
         if self.shards is not None and not self.shards.manifest.finished(name, digest, self.targets):
             self.shards.write(ad, digest)
@@ -202,3 +267,79 @@ class BatchRun:
             m.close()
         if self.shards is not None:
             self.shards.close()
+
+
+READ_AHEAD = 64  # documents read and split ahead of a GPU translator (a thread; memory stays bounded)
+
+
+@dataclass
+class Job:
+    """A batch translation as a front end asked for it: the run layer owns the workflow (engine,
+    corpus, admission, resume, writers, counts); the front end parses arguments and reports."""
+
+    inputs: Sequence[str]
+    targets: Sequence[str]
+    source: str | None = None  # None: detect (only English is accepted)
+    outputs: Outputs = field(default_factory=Outputs)
+    id_field: str | None = None
+    text_field: str | None = None
+    use_cache: bool = True
+    device: str = "auto"
+    batch_sentences: int | None = None  # sentences per translation batch (None: DecodeOptions' default)
+    ray: str | None = None  # None: this machine; "local", "auto" or host:port: a Ray cluster
+    ray_workers: int | None = None
+
+    def __post_init__(self) -> None:
+        from .engine import DecodeOptions, Engine, ThreadOptions
+
+        self.options = DecodeOptions()
+        if self.batch_sentences:
+            n = self.batch_sentences
+            self.options = replace(self.options, chunk_sentences=n,
+                                   first_chunk_sentences=min(n, self.options.first_chunk_sentences))
+        self.engine = Engine(options=self.options, threads=ThreadOptions.for_device(self.device))
+
+    def check(self) -> None:
+        """Everything that can fail before any work, one line each: output folders, models."""
+        from .export import check_writable
+
+        for setting, folder in (("out", self.outputs.out), ("rows", self.outputs.rows)):
+            if folder is not None:
+                check_writable(folder, "dir", setting)
+        self.engine.check_routes([self.source or "en"], list(self.targets))
+
+    def corpus(self, run: BatchRun | None = None, report: Callable[[str], None] | None = None) -> Corpus:
+        """The inputs, lazily; the output folders are never inputs. A bad row or unreadable input
+        counts as failed in `run`, as a bad file does."""
+        outputs = [p for p in (self.outputs.out, self.outputs.rows) if p is not None]
+        return Corpus(self.inputs, self.id_field, self.text_field, report=report,
+                      problem=run.failed if run is not None else None, exclude=outputs)
+
+    def count(self) -> int | None:
+        """How many documents the inputs hold (for a progress bar), without reading their texts."""
+        return self.corpus().count()
+
+    def open(self, problem: ProblemFn, on_document: Callable[[Counts], None] | None = None,
+             warn: Callable[[str], None] | None = None) -> BatchRun:
+        return BatchRun(self.outputs, self.targets, problem, on_document, warn, source=self.source)
+
+    def execute(self, run: BatchRun, report: Callable[[str], None] | None = None) -> None:
+        """Translate every pending input into `run` (which the caller closes), here or on Ray."""
+        corpus = self.corpus(run, report)
+        if self.ray is not None:
+            from .distributed import translate_on_ray
+
+            translate_on_ray(run, corpus, self.ray, self.source, self.targets, self.options,
+                             use_cache=self.use_cache, device=self.device, workers=self.ray_workers)
+            return
+        from .cache import TranslationCache
+
+        cache = TranslationCache() if self.use_cache else None
+        self.engine.cache = cache
+        # reading and splitting overlap decoding only where decoding leaves the CPU free (a GPU); on
+        # CPU the translator already uses every core (2 cores: 39.1 s without, 40.5 s with,
+        # benchmarks/corpus.py's 2,000-document tiny-model run)
+        read_ahead = READ_AHEAD if self.engine.threads.device == "cuda" else 0
+        for aligned in self.engine.stream(run.documents(corpus, self.source, cache), self.targets,
+                                          use_cache=self.use_cache, read_ahead=read_ahead):
+            run.finish(aligned)

@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from .align import (Alignment, GlossaryTerm, Link, _align, align_texts, make_link, number_tokens)
-from .errors import MissingModel, install_hint
+from .errors import MissingModel
+from .messages import install_hint
 
 Op = tuple[str, str, str]  # (tag, text in a, text in b); tag: equal | replace | delete | insert
 

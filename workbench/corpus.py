@@ -17,10 +17,10 @@ import sys
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterator, Literal, Sequence
 
 from .documents import MAX_INPUT_BYTES, SUPPORTED_SUFFIXES, Document, SegmentMemo, from_text, read_bytes, read_file
-from .errors import BadInput, UsageError
+from .errors import BadInput, UsageError, WorkbenchError
 
 CORPUS_SUFFIXES = {".jsonl", ".ndjson", ".csv", ".parquet"}
 ID_FIELDS = ("id", "doc_id", "document_id", "name", "url", "path")
@@ -28,6 +28,7 @@ TEXT_FIELDS = ("text", "body", "content", "article", "document")
 MAX_DEPTH = 32  # folders below an input or a `**`; deeper ones are reported and skipped
 
 ReportFn = Callable[[str], None]  # one line for the user (stderr)
+ProblemFn = Callable[[str | WorkbenchError], None]  # a line, or an error carrying its data
 
 
 STDIN_NAME = "stdin"  # what messages and outputs call `-` (no suffix: read as plain text)
@@ -52,7 +53,7 @@ class Item:
         try:
             return from_text(self.text or "", self.name, lang, memo)
         except BadInput as exc:
-            raise BadInput(f"{self.origin}: {exc.message}" if self.origin else exc.message) from None
+            raise exc.reworded(f"{self.origin}: {exc.message}") if self.origin else exc from None
 
 
 def is_corpus_file(path: str | Path) -> bool:
@@ -155,7 +156,7 @@ class Corpus:
     """
 
     def __init__(self, inputs: Sequence[str], id_field: str | None = None, text_field: str | None = None,
-                 report: ReportFn | None = None, problem: ReportFn | None = None,
+                 report: ReportFn | None = None, problem: ProblemFn | None = None,
                  exclude: Sequence[Path] = (), stdin=None) -> None:
         self.inputs = list(inputs)
         self.id_field, self.text_field = id_field, text_field
@@ -168,40 +169,47 @@ class Corpus:
 
     def sources(self) -> Iterator[str]:
         """Every input file (or '-') in order, patterns and folders expanded, each once."""
+        return (src for src, _name in self.named_sources())
+
+    def named_sources(self) -> Iterator[tuple[str, str]]:
+        """`sources()` with each file's name: its path below the folder (or the fixed start of the
+        pattern) it was found in, `a/story.txt`, so outputs can mirror the inputs' folders."""
         seen: set[str] = set()
         for pat in self.inputs:
             if pat == "-":
-                found: Iterator[str] = iter(["-"])
+                found: Iterator[tuple[str, str]] = iter([("-", STDIN_NAME)])
             elif _magic(pat):
                 found = self._matches(pat)
             elif Path(pat).is_dir():
                 found = self._folder(Path(pat))
             else:
-                found = iter([pat])
-            for f in found:
+                found = iter([(pat, Path(pat).name)])
+            for f, name in found:
                 key = f if f == "-" else os.path.realpath(f)
                 if key not in seen:
                     seen.add(key)
-                    yield f
+                    yield f, name
 
-    def _matches(self, pat: str) -> Iterator[str]:
+    def _matches(self, pat: str) -> Iterator[tuple[str, str]]:
         n = 0
+        parts = Path(pat).parts
+        fixed = next(i for i, part in enumerate(parts) if _magic(part) or i == len(parts) - 1)
         for p in iter_glob(pat, self.report):
             n += 1
-            yield str(p)
+            yield str(p), p.relative_to(Path(*parts[:fixed])).as_posix() if fixed else p.as_posix()
         if not n:
             self.problem(f"{pat}: no file matches this pattern")
 
-    def _folder(self, folder: Path) -> Iterator[str]:
+    def _folder(self, folder: Path) -> Iterator[tuple[str, str]]:
         n = 0
         for p in iter_folder(folder, self.report, self.exclude):
             n += 1
-            yield str(p)
+            yield str(p), p.relative_to(folder).as_posix()
         if not n:
             excluded = {_dir_key(p) for p in self.exclude} - {None}
             if any(_dir_key(p) in excluded for p in (folder, *folder.parents)):
-                self.problem(f"{folder}: is (in) an output folder of this run, whose files are outputs, never inputs; "
-                             "give another --out / --rows")
+                self.problem(BadInput(f"{folder}: is (in) an output folder of this run, whose files are outputs, "
+                                      "never inputs; give another output folder", "outputs"))
                 return
             kinds = ", ".join(sorted(SUPPORTED_SUFFIXES))
             self.problem(f"{folder}: folder has no files to translate ({kinds})")
@@ -209,7 +217,7 @@ class Corpus:
     # ------------------------------------------------------------ items
 
     def __iter__(self) -> Iterator[Item]:
-        for src in self.sources():
+        for src, name in self.named_sources():
             if src == "-":
                 stream = self.stdin if self.stdin is not None else sys.stdin.buffer
                 data = stream.read(MAX_INPUT_BYTES + 1)  # never more than the limit, even from /dev/zero
@@ -217,7 +225,7 @@ class Corpus:
             elif is_corpus_file(src):
                 yield from self.rows(Path(src))
             else:
-                yield Item(Path(src).name, path=src)
+                yield Item(name, path=src)
 
     def rows(self, path: Path) -> Iterator[Item]:
         """One Item per row of a JSONL, CSV or Parquet corpus, read as the pipeline asks."""
@@ -236,12 +244,9 @@ class Corpus:
         id_field, text_field = self.id_field, self.text_field
         for n, rec in records:
             if n == 1 and unit == "row":  # a CSV has fixed columns: a misnamed one is one line, not one per row
-                for option, name in (("--id-field", self.id_field), ("--text-field", self.text_field)):
-                    if name is not None and name not in rec:
-                        raise UsageError(f"{path}: no column {name!r} for {option} (columns: "
-                                         f"{', '.join(map(str, list(rec)[:12]))})")
+                check_columns(path, list(rec), self.id_field, self.text_field)
             if text_field is None:
-                text_field = self.text_field or pick_field(rec, TEXT_FIELDS, "text", path, "--text-field")
+                text_field = self.text_field or pick_field(rec, TEXT_FIELDS, "text", path)
                 id_field = self.id_field or next((f for f in ID_FIELDS if f in rec), None)
             origin = f"{path.name} {unit} {n}"
             text = rec.get(text_field)
@@ -284,12 +289,20 @@ class Corpus:
         return total
 
 
-def pick_field(rec: dict, candidates: Sequence[str], what: str, path: Path, option: str) -> str:
+def pick_field(rec: dict, candidates: Sequence[str], what: Literal["id", "text"], path: Path) -> str:
     for f in candidates:
         if f in rec:
             return f
     cols = ", ".join(map(str, list(rec)[:12]))
-    raise UsageError(f"{path}: no {what} column found (columns: {cols}); name it with {option}")
+    raise UsageError(f"{path}: no {what} column found (columns: {cols}); name it", f"{what}_field")
+
+
+def check_columns(path: Path, columns: list, id_field: str | None, text_field: str | None) -> None:
+    """UsageError (naming the setting) for an id or text column the user named that is not there."""
+    for setting, what, name in (("id_field", "id", id_field), ("text_field", "text", text_field)):
+        if name is not None and name not in columns:
+            raise UsageError(f"{path}: no column {name!r} for the {what} (columns: "
+                             f"{', '.join(map(str, columns[:12]))})", setting)
 
 
 def _jsonl_records(path: Path, problem: ReportFn) -> Iterator[tuple[int, dict]]:
@@ -320,10 +333,8 @@ def _parquet_records(path: Path, id_field: str | None, text_field: str | None) -
 
     pf = pq.ParquetFile(path)
     names = pf.schema_arrow.names
-    for option, name in (("--id-field", id_field), ("--text-field", text_field)):
-        if name is not None and name not in names:
-            raise UsageError(f"{path}: no column {name!r} for {option} (columns: {', '.join(names[:12])})")
-    text = text_field or pick_field(dict.fromkeys(names), TEXT_FIELDS, "text", path, "--text-field")
+    check_columns(path, names, id_field, text_field)
+    text = text_field or pick_field(dict.fromkeys(names), TEXT_FIELDS, "text", path)
     ident = id_field or next((f for f in ID_FIELDS if f in names), None)
     columns = [c for c in (ident, text) if c]
     n = 0

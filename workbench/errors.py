@@ -1,10 +1,28 @@
 """The few exceptions the library raises on purpose.
 
-Each carries a one-line, user-facing message: the CLI prints it and exits with `exit_code`,
-the app shows it with `st.error`. Anything else escaping the library is a bug.
+Each carries a one-line message in the library's own words, and the data a front end needs to add
+its own: `setting` names what the user can change (the source language, the id field, an output
+folder...) and `value` what to change it to; subclasses carry the pair, the detected language.
+No message names a command-line flag or command: `workbench.messages.explain` adds the CLI's
+(`--from ko`, `parallax models install en ko`) or the app's words, for both front ends the same
+way. Anything else escaping the library is a bug.
 """
 
 from __future__ import annotations
+
+import copy
+from typing import Literal
+
+# What a user can change to get past an error; each front end names these its own way
+# (workbench.messages: the CLI's flags, the app's controls).
+Setting = Literal["source", "id_field", "text_field", "out", "rows", "outputs", "device", "ray", "force"]
+
+
+def _rebuild(cls: type, state: dict) -> "WorkbenchError":
+    err = cls.__new__(cls)
+    err.__dict__.update(state)
+    err.args = (state.get("message", ""),)
+    return err
 
 
 class WorkbenchError(Exception):
@@ -12,12 +30,25 @@ class WorkbenchError(Exception):
 
     exit_code = 1
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, setting: Setting | None = None, value: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.setting = setting
+        self.value = value
 
     def __str__(self) -> str:
         return self.message
+
+    def reworded(self, message: str) -> "WorkbenchError":
+        """The same error (type and data) with another message, e.g. naming where it happened."""
+        err = copy.copy(self)
+        err.message = message
+        err.args = (message,)
+        return err
+
+    def __reduce__(self):
+        """Pickled with its data (a Ray worker's error reaches the driver whole)."""
+        return _rebuild, (type(self), dict(self.__dict__))
 
 
 class BadInput(WorkbenchError):
@@ -38,19 +69,6 @@ class OfflineError(WorkbenchError):
     """Something needed the network (the Argos package index) and the network is not there."""
 
 
-COMMAND = "parallax"  # the console script (pyproject.toml); `python -m workbench` is the same program
-
-
-def install_hint(from_code: str, *to_codes: str) -> str:
-    """The one command that installs the packages for `from_code`→each of `to_codes` from the Argos index."""
-    return f"{COMMAND} models install {from_code} {' '.join(to_codes)}"
-
-
-def offline_hint(from_code: str, *to_codes: str) -> str:
-    files = " and ".join(f"translate-{from_code}_{t}-*.argosmodel" for t in to_codes)
-    return f"offline: copy {files} into models/ and run {COMMAND} models install models/"
-
-
 class NotEnglish(BadInput):
     """Input that is not English (or too short to tell) while no source language was given.
 
@@ -66,22 +84,20 @@ class NotEnglish(BadInput):
             shown = f"{detected_name} ({detected})" if detected_name not in ("", detected) else detected
             message = (f"{name}: looks like {shown}, not English; "
                        f"if that is right, set the source language to {detected}")
-        super().__init__(message)
+        super().__init__(message, "source", detected)
 
 
 class MissingModel(WorkbenchError):
     """No installed package (nor pivot chain through English) translates this pair (or these pairs:
-    `MissingModel.several` names every missing one in one message, with one command per source)."""
+    `MissingModel.several` names every missing one in one message). `pairs` says which; the front
+    ends add how to install them (workbench.messages)."""
 
     def __init__(self, from_code: str, to_code: str, detail: str = "") -> None:
         self.from_code = from_code
         self.to_code = to_code
         self.pairs = [(from_code, to_code)]
         extra = f" ({detail})" if detail else ""
-        super().__init__(
-            f"No translation model installed for {from_code}→{to_code}{extra}. "
-            f"Install it with: {install_hint(from_code, to_code)} ({offline_hint(from_code, to_code)})"
-        )
+        super().__init__(f"No translation model installed for {from_code}→{to_code}{extra}.")
 
     @classmethod
     def several(cls, errors: "list[MissingModel]") -> "MissingModel":
@@ -89,18 +105,21 @@ class MissingModel(WorkbenchError):
         if len(errors) == 1:
             return errors[0]
         pairs = list(dict.fromkeys(p for e in errors for p in e.pairs))
-        by_source: dict[str, list[str]] = {}
-        for f, t in pairs:
-            by_source.setdefault(f, []).append(t)
-        names = ", ".join(f"{f}→{t}" for f, t in pairs)
-        commands = " and ".join(install_hint(f, *ts) for f, ts in by_source.items())
-        offline = "; ".join(offline_hint(f, *ts) for f, ts in by_source.items())
         err = cls(*pairs[0])
         err.pairs = pairs
-        err.message = (f"No translation models installed for {names}. "
-                       f"Install them with: {commands} ({offline})")
+        err.message = f"No translation models installed for {', '.join(f'{f}→{t}' for f, t in pairs)}."
         err.args = (err.message,)
         return err
+
+
+class MissingDependency(UsageError):
+    """An optional feature whose Python packages are not installed (`requirements`: the file that
+    lists them)."""
+
+    def __init__(self, package: str, requirements: str, setting: Setting | None = None) -> None:
+        self.package = package
+        self.requirements = requirements
+        super().__init__(f"{package} is not installed: pip install -r {requirements}", setting or package)
 
 
 class OutputError(WorkbenchError):

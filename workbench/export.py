@@ -19,11 +19,10 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Iterable, Iterator, Literal, Sequence
+from typing import IO, Iterator, Literal, Sequence
 
-from .documents import Document
 from .engine import AlignedDocument, join_sentences
-from .errors import OutputError
+from .errors import OutputError, Setting
 
 try:  # advisory locks mark a .part file as in use (not on Windows: there, age alone decides)
     import fcntl
@@ -186,9 +185,10 @@ def _probe_folder(folder: Path, shown: Path) -> None:
     os.unlink(name)
 
 
-def check_writable(path: str | Path, kind: Literal["file", "dir"] = "file", option: str = "--out") -> Path:
+def check_writable(path: str | Path, kind: Literal["file", "dir"] = "file", setting: Setting = "out") -> Path:
     """Preflight for an output: raise `OutputError` (one line) unless `path` can be written as a
-    file (`kind="file"`) or used as a folder of outputs (`kind="dir"`).
+    file (`kind="file"`) or used as a folder of outputs (`kind="dir"`; `setting`: the output
+    folder the error names, for the front end to word).
 
     Called by the CLI for every output BEFORE any translation work, so a typo costs nothing.
     Missing folders are fine (they are created when written) as long as the nearest existing
@@ -197,7 +197,7 @@ def check_writable(path: str | Path, kind: Literal["file", "dir"] = "file", opti
     path = Path(path)
     if kind == "dir":
         if path.exists() and not path.is_dir():
-            raise OutputError(f"{path}: is a file, not a folder; {option} needs a folder")
+            raise OutputError(f"{path}: is a file, not a folder; this output needs a folder", setting)
         _probe_folder(path, path)
         return path
     if str(path) == "-":
@@ -338,37 +338,10 @@ def _unlink_quietly(path: Path) -> None:
         pass
 
 
-def output_paths(out_dir: Path, doc_name: str, langs: Iterable[str]) -> dict[str, Path]:
-    """Where one document's results go: <stem>.<lang>.txt per target and <stem>.json."""
-    stem = Path(doc_name).stem
-    if stem.endswith(".en"):
-        stem = stem[:-3]
-    paths = {lang: out_dir / f"{stem}.{lang}.txt" for lang in langs}
-    paths["json"] = out_dir / f"{stem}.json"
-    return paths
-
-
-def write_document(out_dir: Path, doc: AlignedDocument) -> dict[str, Path]:
-    """Text files first, the JSON last: a JSON present means the document is finished."""
-    paths = output_paths(out_dir, doc.document.name, doc.targets)
+def write_document(paths: dict[str, Path], doc: AlignedDocument) -> dict[str, Path]:
+    """One document's files (naming.output_paths): the texts first, the JSON last, so a JSON
+    present means the document is finished."""
     for lang in doc.targets:
         write_atomic(paths[lang], to_text(doc, lang))
     write_atomic(paths["json"], to_json([doc]))
     return paths
-
-
-def finished(out_dir: Path, doc: Document, targets: Sequence[str]) -> AlignedDocument | None:
-    """The earlier result for `doc` if a previous run completed it with these targets (resume)."""
-    path = output_paths(out_dir, doc.name, targets)["json"]
-    if not path.is_file():
-        return None
-    try:
-        (old,) = from_json(path.read_text(encoding="utf-8"))
-    except (ValueError, KeyError, TypeError):
-        return None  # unreadable or from another tool: translate again and overwrite
-    same_source = [p.text for p in old.document.paragraphs] == [p.text for p in doc.paragraphs]
-    if not same_source or not set(targets) <= set(old.targets):
-        return None
-    if not all(path.is_file() for path in output_paths(out_dir, doc.name, targets).values()):
-        return None
-    return AlignedDocument(old.document, {lang: old.translations[lang] for lang in targets})

@@ -35,7 +35,8 @@ from typing import Sequence
 
 import numpy as np
 
-from ..errors import MissingModel, UsageError, install_hint
+from ..errors import MissingModel, UsageError
+from ..messages import install_hint
 from .formats import (LINK_TYPES, Alignment, GlossaryTerm, Link, Unit, _span, check_links, glossary_from_bytes,
                       link_scores, load_glossary, load_gold, make_link, parse_glossary, read_sentence_file,
                       strict_lax_scores, to_tmx)

@@ -35,6 +35,7 @@ from workbench.compare import (
 )
 from workbench.engine import Engine
 from workbench.errors import BadInput, MissingModel, WorkbenchError
+from workbench.messages import APP, explain
 from workbench.langid import detect_language, language_name
 
 MODES = ("Demo", "Paste text", "Upload file")
@@ -183,7 +184,7 @@ def choose_glossary() -> tuple[list, str]:
                 st.warning(f"{inputs.plain(upload.name)}: the glossary has no terms.")
             return terms, upload.name
     except WorkbenchError as exc:
-        st.error(inputs.plain(exc.message))
+        st.error(inputs.plain(explain(exc, APP)))
     return [], "none"
 
 
@@ -214,7 +215,7 @@ def _companion(choice: str, source: Source | None, src: documents.Document, lang
         if choice in ("Paste text", "Upload file") and source is not None:
             return read_companion(source, lang, what)
     except WorkbenchError as exc:
-        st.error(inputs.plain(exc.message))
+        st.error(inputs.plain(explain(exc, APP)))
     return None
 
 
@@ -224,7 +225,7 @@ def machine_translation(engine: Engine, src: documents.Document, lang: str) -> t
     try:
         chain = engine.route(src.lang, lang)
     except MissingModel as exc:
-        return None, f"{exc.message} Or choose a second version to compare the wording with."
+        return None, f"{explain(exc, APP)} Or choose a second version to compare the wording with."
     with st.spinner(f"Translating the English into {language_name(lang)} for the wording diff…"):
         aligned = engine.translate_documents([src], [lang])[0]
     texts = [aligned.paragraph_translation(lang, p.index) for p in src.paragraphs]
@@ -404,7 +405,7 @@ def compare_view(engine: Engine, src: documents.Document | None) -> None:
     try:
         version, message = read_translation(source, lang_choice)
     except WorkbenchError as exc:
-        st.error(inputs.plain(exc.message))
+        st.error(inputs.plain(explain(exc, APP)))
         return
     if message:
         st.warning(message)
@@ -436,7 +437,7 @@ def compare_view(engine: Engine, src: documents.Document | None) -> None:
         try:
             remember("compare_results", key, compute(engine, src, version, glossary, reference, other, use_mt, unit))
         except WorkbenchError as exc:
-            st.error(inputs.plain(exc.message))
+            st.error(inputs.plain(explain(exc, APP)))
             return
         except Exception as exc:
             st.error(inputs.plain(f"Comparison failed. {inputs.one_line(exc)}"))

@@ -23,7 +23,8 @@ from workbench.app import compare_view, inputs, render  # noqa: E402
 from workbench.app.state import remember  # noqa: E402
 from workbench.cache import TranslationCache  # noqa: E402
 from workbench.engine import AlignedDocument, Engine  # noqa: E402
-from workbench.errors import MissingModel, NotEnglish, WorkbenchError, install_hint, offline_hint  # noqa: E402
+from workbench.errors import MissingModel, NotEnglish, WorkbenchError  # noqa: E402
+from workbench.messages import APP, explain, install_hint, offline_hint  # noqa: E402
 from workbench.langid import language_name  # noqa: E402
 from workbench.models import install_archive, scan_packages  # noqa: E402
 
@@ -80,7 +81,7 @@ def install_upload(upload) -> None:
             # The engine scans the package folder on every call, so the new pair is usable at
             # once; finished results stay shown, labelled with the package they were made with.
         except WorkbenchError as exc:
-            done[upload.file_id] = ("error", exc.message)
+            done[upload.file_id] = ("error", explain(exc, APP))
         except Exception as exc:
             done[upload.file_id] = ("error", f"{upload.name}: install failed. {one_line(exc)}")
     kind, message = done[upload.file_id]
@@ -189,10 +190,10 @@ def choose_document(engine: Engine, then: str = ", then click Translate",
             st.session_state["auto_source"] = found
             st.session_state["next_source_lang"] = exc.detected
             st.rerun()
-        st.warning(plain(exc.message) + (" (the Source language box above)" if right is not None else ""))
+        st.warning(plain(explain(exc, APP if right is not None else {})))  # the box exists only then
         return None
     except WorkbenchError as exc:
-        st.error(plain(exc.message))
+        st.error(plain(explain(exc, APP)))
         return None
 
 
@@ -238,7 +239,7 @@ def translate(engine: Engine, doc: documents.Document, targets: list[str], table
             table.html(render.aligned_html(doc, aligned, targets, by, page))
     except WorkbenchError as exc:
         status.update(label="Translation failed", state="error", expanded=False)
-        st.error(plain(exc.message))
+        st.error(plain(explain(exc, APP)))
         return None
     except Exception as exc:
         status.update(label="Translation failed", state="error", expanded=False)
@@ -303,7 +304,7 @@ def page() -> None:
         except MissingModel as exc:
             absent.append(exc)
     if absent:  # one message, one install command, for all of them
-        st.warning(plain(MissingModel.several(absent).message))
+        st.warning(plain(explain(MissingModel.several(absent), APP)))
     key = inputs.result_key(doc, targets)
     with right:
         clicked = st.button("Translate", type="primary", disabled=not targets, width="stretch")
@@ -367,7 +368,7 @@ def main() -> None:
     try:
         page()
     except WorkbenchError as exc:
-        st.error(plain(exc.message))
+        st.error(plain(explain(exc, APP)))
     except Exception as exc:  # a bug: one line, never a traceback
         st.error(plain(one_line(exc)))
 

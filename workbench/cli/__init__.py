@@ -13,7 +13,8 @@ import sys
 from typing import Sequence
 
 from .. import __version__
-from ..errors import COMMAND, WorkbenchError
+from ..errors import WorkbenchError
+from ..messages import COMMAND
 from .common import cli_message
 
 

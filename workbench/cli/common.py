@@ -5,20 +5,19 @@ from __future__ import annotations
 import argparse
 import sys
 from contextlib import contextmanager
-from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Iterator
 
-from ..errors import NotEnglish, UsageError, WorkbenchError
+from ..errors import UsageError, WorkbenchError
+from ..messages import CLI, explain
 from ..langid import parse_lang
 
 DEFAULT_TARGETS = ("ko", "zh")
 
 
 def cli_message(exc: WorkbenchError) -> str:
-    """The error's one line, plus the command-line way out where the library leaves it open."""
-    if isinstance(exc, NotEnglish):
-        return f"{exc} (--from {exc.detected or 'CODE'})"
-    return str(exc)
+    """The error's one line as the command line says it: the library's message with this
+    program's flags and commands added (the one mapping, workbench.messages, shared with the app)."""
+    return explain(exc, CLI)
 
 
 class Problems:
@@ -80,15 +79,24 @@ def download_progress(bar):
     return on_progress
 
 
-# ---------------------------------------------------------------- inputs
+# ---------------------------------------------------------------- shared options and parsers
 
 
-def expand_inputs(patterns: Sequence[str], problems: Problems, report=None, exclude: Sequence[Path] = ()) -> list[str]:
-    """Files, folders (their supported files) and globs, expanded here so Windows shells and
-    quoted patterns work; '-' is stdin. A pattern that matches nothing is a problem line."""
-    from ..corpus import Corpus
+def output_options(parser: argparse.ArgumentParser, shown: str | None, table: str, csv_required: bool = False) -> None:
+    """--json, --csv FILE and --raw-csv, declared once for every command that writes a table
+    (`shown`: what --json prints, None for no --json; `table`: what the CSV holds)."""
+    if shown is not None:
+        parser.add_argument("--json", action="store_true", help=f"print {shown} as JSON on stdout")
+    parser.add_argument("--csv", metavar="FILE", required=csv_required,
+                        help=f"write {table} to this CSV file (UTF-8 with BOM; - for stdout)")
+    parser.add_argument("--raw-csv", action="store_true",
+                        help="keep CSV cells starting with = + - @ as they are (default: prefix a ')")
 
-    return list(Corpus(patterns, report=report, problem=problems.add, exclude=exclude).sources())
+
+def by_option(parser: argparse.ArgumentParser) -> None:
+    """--by for the aligned table of `translate` and `export`."""
+    parser.add_argument("--by", choices=["paragraph", "sentence"], default="paragraph",
+                        help="one CSV row per paragraph (default) or per sentence")
 
 
 def parse_targets(value: str) -> list[str]:
@@ -97,18 +105,6 @@ def parse_targets(value: str) -> list[str]:
     if not targets:
         raise UsageError("--to needs at least one language code, e.g. --to ko,zh")
     return list(dict.fromkeys(targets))
-
-
-def write_output(path: str, data: bytes) -> None:
-    """Write a file atomically, or to stdout when `path` is `-`."""
-    if path == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-        return
-    from ..export import write_atomic
-
-    write_atomic(path, data)
-
 
 
 def plural(n: int, word: str) -> str:

@@ -16,6 +16,7 @@ import sys
 
 from ..errors import BadInput, UsageError
 from ..langid import detect_language, language_name, parse_lang
+from .common import output_options
 
 TRANSLATION_LANGS = ("ko", "zh")
 
@@ -30,10 +31,8 @@ def register(subparsers) -> None:
                    help="paragraph (default) or sentence; with sentence, both files have one sentence per line "
                         "and blank lines between paragraphs, and links hold 0-based sentence indices")
     a.add_argument("--glossary", metavar="FILE", help="CSV with en,ko,zh columns; its terms help the alignment")
-    a.add_argument("--json", action="store_true", help="print the links as JSON on stdout")
-    a.add_argument("--csv", metavar="FILE", help="write one row per link to this CSV file (UTF-8 with BOM; - for stdout)")
+    output_options(a, "the links", "one row per link")
     a.add_argument("--tmx", metavar="FILE", help="write the linked pairs as TMX 1.4 for CAT tools (- for stdout)")
-    a.add_argument("--raw-csv", action="store_true", help="keep cells starting with = + - @ as they are")
     a.add_argument("--no-mt", action="store_true", help="do not use an installed en→LANG model's machine translation")
     a.set_defaults(func=cmd_align)
 
@@ -42,9 +41,7 @@ def register(subparsers) -> None:
     c.add_argument("b", metavar="B", help="second version")
     c.add_argument("--lang", required=True, help="language of both versions: ko, zh or en")
     c.add_argument("--top", type=int, metavar="N", help="show only the N most divergent paragraph pairs")
-    c.add_argument("--json", action="store_true", help="print the comparison as JSON on stdout")
-    c.add_argument("--csv", metavar="FILE", help="write one row per paragraph pair, most divergent first (- for stdout)")
-    c.add_argument("--raw-csv", action="store_true", help="keep cells starting with = + - @ as they are")
+    output_options(c, "the comparison", "one row per paragraph pair, most divergent first,")
     c.set_defaults(func=cmd_compare)
 
     k = subparsers.add_parser("check", help="check a translation against its English source: numbers, glossary, "
@@ -56,9 +53,7 @@ def register(subparsers) -> None:
     k.add_argument("--reference", metavar="FILE", help="a reference translation: chrF and BLEU per paragraph and overall")
     k.add_argument("--round-trip", action="store_true",
                    help="translate the version back to English (needs a ko→en / zh→en model) and flag drift")
-    k.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
-    k.add_argument("--csv", metavar="FILE", help="write one row per issue to this CSV file (- for stdout)")
-    k.add_argument("--raw-csv", action="store_true", help="keep cells starting with = + - @ as they are")
+    output_options(k, "the report", "one row per issue")
     k.add_argument("--no-mt", action="store_true", help="do not use installed models (no machine translation, no round trip)")
     k.add_argument("--exit-zero", action="store_true", help="exit 0 even when errors are found (default: exit 1 on errors)")
     k.set_defaults(func=cmd_check)
@@ -138,10 +133,10 @@ def _outputs(args: argparse.Namespace, *files: str | None) -> None:
 
 
 def _write(path: str, data: bytes, what: str) -> None:
-    from .common import write_output
+    from ..export import write_atomic
 
     try:
-        write_output(path, data)
+        write_atomic(path, data)
     except OSError as exc:
         raise BadInput(f"{path}: cannot be written ({exc.strerror or exc})") from None
     print(f"wrote {'to stdout' if path == '-' else path} ({what})", file=sys.stderr)

@@ -19,7 +19,7 @@ def register(sub) -> None:
     m = sub.add_parser("models", help="list and install Argos translation models")
     msub = m.add_subparsers(dest="models_command", required=True, metavar="ACTION")
     ml = msub.add_parser("list", help="installed models (including ones installed by argospm)")
-    ml.add_argument("--json", action="store_true")
+    ml.add_argument("--json", action="store_true", help="print the installed and broken models as JSON on stdout")
     ml.set_defaults(func=cmd_models_list)
     mi = msub.add_parser("install", help="install .argosmodel files or folders of them, or `en ko zh` from the Argos index")
     mi.add_argument("what", nargs="+", metavar="FILE|DIR|LANG")
@@ -57,7 +57,7 @@ def cmd_models_list(args: argparse.Namespace) -> int:
     have = {(p.from_code, p.to_code) for p in good}
     for t in DEFAULT_TARGETS:
         if ("en", t) not in have:
-            from ..errors import install_hint, offline_hint
+            from ..messages import install_hint, offline_hint
 
             print(f"missing  en→{t}: {install_hint('en', t)}   ({offline_hint('en', t)})")
     return 0

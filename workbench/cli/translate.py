@@ -1,18 +1,20 @@
-"""`parallax translate` and `parallax export`: batch translation and the rows-to-CSV export."""
+"""`parallax translate` and `parallax export`: batch translation and the rows-to-CSV export.
+
+The batch workflow itself (reading, admission, output names, resume, writers, counts, the Ray
+run) is the run layer's (`batch.Job`, `batch.BatchRun`); these functions parse arguments and report.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 from ..errors import UsageError
 from ..langid import language_name, parse_lang
-from .common import DEFAULT_TARGETS, Problems, _stderr_console, parse_targets, plural, positive_int, write_output
-
-READ_AHEAD = 64  # documents read and split ahead of a GPU translator (a thread; memory stays bounded)
+from .common import (DEFAULT_TARGETS, Problems, _stderr_console, by_option, output_options, parse_targets, plural,
+                     positive_int)
 
 
 def register(sub) -> None:
@@ -21,11 +23,10 @@ def register(sub) -> None:
     t.add_argument("inputs", nargs="+", metavar="INPUT", help="files, folders, globs, or - for stdin")
     t.add_argument("--to", default=",".join(DEFAULT_TARGETS), help="target languages, comma-separated (default: ko,zh)")
     t.add_argument("--from", dest="source", help="source language (default: detect; only English is accepted without it)")
-    t.add_argument("--out", help="folder for <name>.json and <name>.<lang>.txt per input (reruns resume)")
-    t.add_argument("--csv", metavar="FILE", help="write the aligned table to this CSV file (UTF-8 with BOM; - for stdout)")
-    t.add_argument("--json", action="store_true", help="print the aligned documents as JSON on stdout")
-    t.add_argument("--by", choices=["paragraph", "sentence"], default="paragraph", help="one CSV row per paragraph or per sentence")
-    t.add_argument("--raw-csv", action="store_true", help="keep cells starting with = + - @ as they are (default: prefix a ')")
+    t.add_argument("--out", help="folder for <name>.json and <name>.<lang>.txt per input, mirroring the input "
+                                 "folders (reruns resume)")
+    output_options(t, "the aligned documents", "the aligned table")
+    by_option(t)
     t.add_argument("--no-cache", action="store_true", help="ignore and do not fill the translation cache")
     t.add_argument("--force", action="store_true", help="translate again even if --out already has the result")
     t.add_argument("--batch-sentences", type=positive_int, metavar="N",
@@ -44,22 +45,31 @@ def register(sub) -> None:
 
     e = sub.add_parser("export", help="turn aligned rows (a --rows folder or .jsonl file) into a CSV, streamed")
     e.add_argument("rows", metavar="ROWS", help="a --rows folder or one rows .jsonl file")
-    e.add_argument("--csv", required=True, help="the CSV file to write (UTF-8 with BOM)")
-    e.add_argument("--by", choices=["paragraph", "sentence"], default="paragraph")
-    e.add_argument("--raw-csv", action="store_true", help="keep cells starting with = + - @ as they are")
+    output_options(e, None, "the aligned table", csv_required=True)
+    by_option(e)
     e.set_defaults(func=cmd_export)
 
 
 def cmd_translate(args: argparse.Namespace) -> int:
     """Inputs are read as the translation needs them; each finished document is written at once
     (and resumed from the output folders' manifests on a rerun)."""
-    from ..batch import BatchRun, Outputs
-    from ..cache import TranslationCache
-    from ..corpus import Corpus
-    from ..engine import DecodeOptions, Engine, ThreadOptions
-    from ..export import check_outputs, check_writable, csv_bytes, to_json
-
+    job = translate_job(args)
     problems = Problems()
+    with BatchProgress(not args.quiet, job.count) as progress:
+        run = job.open(problems.add, on_document=progress.update, warn=lambda line: print(f"warning: {line}", file=sys.stderr))
+        try:
+            job.execute(run, report=lambda line: print(line, file=sys.stderr))
+        finally:
+            run.close()
+            progress.summary(run.counts)
+    return report_translation(args, run, problems)
+
+
+def translate_job(args: argparse.Namespace):
+    """The run layer's Job for these arguments; usage errors and unusable outputs before any work."""
+    from ..batch import Job, Outputs
+    from ..export import check_outputs
+
     if args.csv == "-" and args.json:
         raise UsageError("--csv - and --json both write to stdout; send one of them to a file")
     targets = parse_targets(args.to)
@@ -69,76 +79,43 @@ def cmd_translate(args: argparse.Namespace) -> int:
             raise UsageError(f"{option} needs a folder; - (stdout) is for --csv, or use --json")
     if args.out and args.rows and os.path.realpath(args.out) == os.path.realpath(args.rows):
         raise UsageError("--out and --rows need a folder each (each keeps its own manifest.jsonl)")
-    check_outputs([args.csv if args.csv != "-" else None], out_dir=args.out)  # one line, before any work
-    if args.rows:
-        check_writable(args.rows, "dir", "--rows")
+    check_outputs([args.csv if args.csv != "-" else None])  # one line, before any work
     src = source or "en"  # without --from only English is accepted
     targets = [t for t in targets if t != src]
     if not targets:
         raise UsageError(f"the input is already {language_name(src)} ({src}); choose another language with --to")
-    options = DecodeOptions()
-    if args.batch_sentences:
-        n = args.batch_sentences
-        options = replace(options, chunk_sentences=n, first_chunk_sentences=min(n, options.first_chunk_sentences))
-    engine = Engine(options=options, threads=ThreadOptions.for_device(args.device))
-    engine.check_routes([src], targets)  # one line for a missing model, before any work
+    out, rows = (Path(f) if f else None for f in (args.out, args.rows))
+    outputs = Outputs(out=out, rows=rows, collect=bool(args.csv or args.json or not (out or rows)), force=args.force)
+    job = Job(args.inputs, targets, source, outputs, args.id_field, args.text_field, use_cache=not args.no_cache,
+              device=args.device, batch_sentences=args.batch_sentences, ray=args.ray, ray_workers=args.ray_workers)
+    job.check()
+    return job
 
-    out_dir = Path(args.out) if args.out else None
-    rows_dir = Path(args.rows) if args.rows else None
-    outputs = Outputs(out=out_dir, rows=rows_dir, collect=bool(args.csv or args.json or not (out_dir or rows_dir)),
-                      force=args.force)
-    def input_failed(line) -> None:
-        """A bad corpus row or unreadable input counts as failed in the summary, as a bad file does."""
-        problems.add(line)
-        run.counts.failed += 1  # `run` exists by then: the corpus reports only while it is iterated
 
-    corpus = Corpus(args.inputs, args.id_field, args.text_field, report=lambda line: print(line, file=sys.stderr),
-                    problem=input_failed, exclude=[p for p in (out_dir, rows_dir) if p])
-    with BatchProgress(not args.quiet, corpus) as progress:
-        run = BatchRun(outputs, targets, problems.add, on_document=progress.update,
-                       warn=lambda line: print(f"warning: {line}", file=sys.stderr))
-        try:
-            if args.ray is not None:
-                from ..distributed import translate_on_ray
+def report_translation(args: argparse.Namespace, run, problems: Problems) -> int:
+    """The collected outputs (CSV, JSON or a listing) and the closing lines on stderr."""
+    from ..export import csv_bytes, to_json, write_atomic
 
-                translate_on_ray(run, corpus, args.ray, source, targets, options, use_cache=not args.no_cache,
-                                 device=args.device, workers=args.ray_workers)
-            else:
-                cache = None if args.no_cache else TranslationCache()
-                engine.cache = cache
-                # reading and splitting overlap decoding only where decoding leaves the CPU free (a
-                # GPU); on CPU the translator already uses every core (2 cores: 39.1 s without,
-                # 40.5 s with, benchmarks/corpus.py's 2,000-document tiny-model run)
-                read_ahead = READ_AHEAD if engine.threads.device == "cuda" else 0
-                for aligned in engine.stream(run.documents(corpus, source, cache), targets,
-                                             use_cache=not args.no_cache, read_ahead=read_ahead):
-                    run.finish(aligned)
-        finally:
-            run.close()
-            progress.summary(run.counts)
-
-    ordered = run.results()
-    if not run.counts.documents and not run.counts.skipped:
+    ordered, counts, outputs = run.results(), run.counts, run.outputs
+    if not counts.documents and not counts.skipped:
         if not problems.lines:
             problems.add("no input to translate")
         return problems.exit_code
     if args.csv:
-        write_output(args.csv, csv_bytes(ordered, args.by, raw=args.raw_csv))
-        print(f"wrote {'the CSV to stdout' if args.csv == '-' else args.csv} ({plural(len(ordered), 'document')}, one row per {args.by})", file=sys.stderr)
+        write_atomic(args.csv, csv_bytes(ordered, args.by, raw=args.raw_csv))
+        print(f"wrote {'the CSV to stdout' if args.csv == '-' else args.csv} ({plural(len(ordered), 'document')}, "
+              f"one row per {args.by})", file=sys.stderr)
     if args.json:
         sys.stdout.write(to_json(ordered) + "\n")
     elif outputs.collect and not args.csv:
         print_aligned(ordered, args.by)
-    if run.counts.skipped:
-        folders = " and ".join(str(f) for f in (out_dir, rows_dir) if f)
-        print(f"resumed: {run.counts.skipped} of {run.counts.skipped + run.counts.documents + run.counts.failed} "
-              f"documents were already done in {folders}", file=sys.stderr)
-    if out_dir:
-        print(f"wrote {plural(run.counts.documents, 'document')} to {out_dir}/ (JSON and one .txt per language)",
-              file=sys.stderr)
-    if rows_dir:
-        print(f"wrote {plural(run.counts.documents, 'document')} to {rows_dir}/ (rows-*.jsonl shards, manifest.jsonl)",
-              file=sys.stderr)
+    folders = [f for f in (outputs.out, outputs.rows) if f]
+    if counts.skipped:
+        print(f"resumed: {counts.skipped} of {counts.skipped + counts.documents + counts.failed} documents were "
+              f"already done in {' and '.join(map(str, folders))}", file=sys.stderr)
+    for folder, what in ((outputs.out, "JSON and one .txt per language"), (outputs.rows, "rows-*.jsonl shards, manifest.jsonl")):
+        if folder:
+            print(f"wrote {plural(counts.documents, 'document')} to {folder}/ ({what})", file=sys.stderr)
     return problems.exit_code
 
 
@@ -146,9 +123,9 @@ class BatchProgress:
     """Documents and sentences done, sentences per second and time left, on stderr (a live
     line on a terminal), and one summary line at the end either way."""
 
-    def __init__(self, enabled: bool, corpus=None) -> None:
+    def __init__(self, enabled: bool, count=None) -> None:
         self.enabled = enabled
-        self.corpus = corpus
+        self.count = count  # how many documents there are (for the bar's total), asked on a terminal only
         self.console = _stderr_console()
         self.bar = None
         self.task = None
@@ -157,7 +134,7 @@ class BatchProgress:
         if self.enabled and self.console.is_terminal:
             from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-            total = self.corpus.count() if self.corpus is not None else None
+            total = self.count() if self.count is not None else None
             self.bar = Progress(TextColumn("{task.completed:,.0f}/{task.total:,.0f} documents" if total else
                                            "{task.completed:,.0f} documents"), BarColumn(),
                                 TextColumn("{task.fields[sentences]:,} sentences, {task.fields[rate]:.1f}/s"),

@@ -29,8 +29,8 @@ def resolve_device(device: str = "auto") -> str:
         return device
     gpus = cuda_devices()
     if device == "cuda" and not gpus:
-        raise UsageError("--device cuda: CTranslate2 sees no CUDA GPU here (driver, CUDA 12 libraries?); "
-                         "use --device cpu or auto")
+        raise UsageError("device cuda: CTranslate2 sees no CUDA GPU here (driver, CUDA 12 libraries?); "
+                         "use the CPU or auto", "device")
     return "cuda" if gpus else "cpu"
 
 
