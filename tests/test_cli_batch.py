@@ -140,15 +140,73 @@ def test_bad_corpus_rows_count_as_failed_in_the_summary(models, tmp_path):
     assert "translated 3 documents (9 sentences)" in err and ", 3 failed" in err, err
 
 
-def test_inputs_with_the_same_base_name_are_one_failure_each(models, tmp_path):
-    """`a/x.txt` and `b/x.md` would write the same `x.json`: the second is one error line, counted."""
+def test_same_names_in_different_folders_mirror_the_folders(models, tmp_path):
+    """Was test_inputs_with_the_same_base_name_are_one_failure_each: `a/x.txt` and `b/x.md` were
+    refused ("rename one"); now outputs mirror the input folders (issue 14 item 7), so a saved
+    site of */index.html translates, and a rerun resumes both under the same names."""
     for sub, ext in (("a", "txt"), ("b", "md")):
         (tmp_path / "in" / sub).mkdir(parents=True)
-        (tmp_path / "in" / sub / f"x.{ext}").write_text("The minister visited Pyongyang on Monday.\n")
+        (tmp_path / "in" / sub / f"x.{ext}").write_text(f"The minister visited Pyongyang on Monday ({sub}).\n")
     r = run_cli("translate", str(tmp_path / "in"), "--to", "ko", "--out", str(tmp_path / "out"))
     err = r.stderr.decode()
-    assert r.returncode == 1 and err.count("error:") == 1 and "same base name (x)" in err, err
-    assert "translated 1 document (1 sentence)" in err and ", 1 failed" in err, err
+    assert r.returncode == 0 and "error:" not in err and "translated 2 documents" in err, err
+    out = tmp_path / "out"
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.*")) == [
+        "a/x.json", "a/x.ko.txt", "b/x.json", "b/x.ko.txt", "manifest.jsonl"]
+    assert "(a)" in (out / "a" / "x.ko.txt").read_text() and "(b)" in (out / "b" / "x.ko.txt").read_text()
+    assert json.loads((out / "b" / "x.json").read_text())["documents"][0]["name"] == "b/x.md"
+    again = run_cli("translate", str(tmp_path / "in"), "--to", "ko", "--out", str(out))
+    assert again.returncode == 0 and "resumed: 2 of 2" in again.stderr.decode(), again.stderr.decode()
+
+
+def test_inputs_that_would_write_the_same_files_are_refused_never_overwritten(models, tmp_path):
+    """`story.en.txt` and `story.txt` both wrote story.*: exit 0, one article silently gone. Now the
+    second is one error line, counted, and the first one's files are intact; a later run with
+    the other file alone does not overwrite them either."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "story.en.txt").write_text("The minister visited Pyongyang on Monday.\n")
+    (folder / "story.txt").write_text("A different article about the harvest.\n")
+    out = tmp_path / "out"
+    r = run_cli("translate", str(folder), "--to", "ko", "--out", str(out))
+    err = r.stderr.decode()
+    assert r.returncode == 1 and err.count("error:") == 1 and "story.txt" in err and "rename one" in err, err
+    assert "translated 1 document" in err and ", 1 failed" in err, err
+    assert "Pyongyang" in (out / "story.ko.txt").read_text()
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    (alone / "story.txt").write_text("A different article about the harvest.\n")
+    r2 = run_cli("translate", str(alone / "story.txt"), "--to", "ko", "--out", str(out))
+    err2 = r2.stderr.decode()
+    assert r2.returncode == 1 and "already holds the result for story.en.txt" in err2, err2
+    assert "Pyongyang" in (out / "story.ko.txt").read_text()  # nothing overwritten
+    for case in ("Story.txt", "STORY.md"):  # a case-insensitive file system would mix these up
+        (folder / case).write_text("Another article.\n")
+    r3 = run_cli("translate", str(folder), "--to", "ko", "--out", str(tmp_path / "out3"))
+    assert r3.returncode == 1 and r3.stderr.decode().count("error:") == 3, r3.stderr.decode()
+
+
+def test_ids_become_portable_file_names_and_keep_the_id_inside(models, tmp_path):
+    """Issue 15 item 5: ids with newlines, leading dots, `..`, slashes, NUL or 300 bytes wrote
+    files such as `a\nb.json` and `...json`; now every name is portable, inside --out, and the
+    JSON keeps the original id. A rerun resumes them all."""
+    ids = ["a\nb", ".hidden", "..", "...", "x/../../evil", "nul\x00id", "-rf", "é" * 150, "plain"]
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text("".join(json.dumps({"id": i, "text": f"Article {n} opens here."}) + "\n"
+                              for n, i in enumerate(ids)), encoding="utf-8")
+    out = tmp_path / "out"
+    r = run_cli("translate", str(corpus), "--to", "ko", "--out", str(out))
+    assert r.returncode == 0, r.stderr.decode()
+    files = [p for p in out.rglob("*") if p.is_file() and p.name != "manifest.jsonl"]
+    assert len(files) == 2 * len(ids) and all(p.parent == out for p in files)
+    for p in files:
+        assert not p.name.startswith((".", "-")) and not any(ord(c) < 32 or c in "/\\:" for c in p.name), p.name
+        assert len(p.name.encode()) <= 255 - len("..0123456789abcdef.part")
+    names = {json.loads(p.read_text(encoding="utf-8"))["documents"][0]["name"] for p in files if p.suffix == ".json"}
+    assert names == set(ids)
+    assert not (tmp_path / "evil.json").exists()
+    again = run_cli("translate", str(corpus), "--to", "ko", "--out", str(out))
+    assert again.returncode == 0 and f"resumed: {len(ids)} of {len(ids)}" in again.stderr.decode()
 
 
 def test_out_and_rows_folders_do_not_mix(models, tmp_path):

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent  # the project root (holds 
 def register(sub) -> None:
     """Add `app` to the subcommands of the main parser."""
     a = sub.add_parser("app", help="start the Streamlit app")
-    a.add_argument("--port", type=int, default=8501)
+    a.add_argument("--port", type=int, default=8501, help="port to listen on (default: 8501)")
     a.add_argument("--address", default="127.0.0.1", help="address to listen on (default: this machine only)")
     a.add_argument("--headless", action="store_true", help="do not open a browser")
     a.set_defaults(func=cmd_app)

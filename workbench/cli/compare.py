@@ -157,22 +157,9 @@ def _span(idx) -> str:
 
 
 def cmd_align(args: argparse.Namespace) -> int:
-    from ..align import align_documents, align_sentences_in_paragraphs, machine_translation
-
     _outputs(args, args.csv, args.tmx)  # before reading or aligning anything
-
-    lang = _lang(args.lang)
-    unit = _unit(args.unit)
-    glossary = _glossary(args.glossary)
-    engine = _engine(args.no_mt)
-    if unit == "sentence":
-        src = _read_sentences(args.source, "en")
-        tgt = _read_sentences(args.translation, lang)
-        mt, note = machine_translation(engine, [s for p in src for s in p], lang)
-        alignment = align_sentences_in_paragraphs(src, tgt, lang, "sentence", mt, note, glossary)
-    else:
-        alignment = align_documents(_read(args.source, "en", source=True), _read(args.translation, lang), engine=engine,
-                                    unit="paragraph", glossary=glossary, lang=lang)
+    lang, unit = _lang(args.lang), _unit(args.unit)
+    alignment = _align(args, lang, unit)
     counts = ", ".join(f"{n}×{t}" for t, n in alignment.counts().items() if n)
     print(f"aligned {len(alignment.source)} English and {len(alignment.target)} {language_name(lang)} "
           f"{unit}s: {counts}", file=sys.stderr)
@@ -187,50 +174,70 @@ def cmd_align(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(alignment.to_json() + "\n")
     elif not args.csv and not args.tmx:
-        print(f"{'#':>3}  {'type':4}  {'conf':>4}  {'en':>5}  {lang:>5}  text")
-        for k, link in enumerate(alignment.links, 1):
-            s, t = alignment.texts(link)
-            flag = " ?" if link.confidence < 0.5 else ""
-            print(f"{k:3}  {link.type:4}  {link.confidence:4.2f}  {_span(link.src):>5}  {_span(link.tgt):>5}  "
-                  f"{_short(s, 50) or '—'}  │  {_short(t, 40) or '—'}{flag}")
+        _list_links(alignment, lang)
     return 0
+
+
+def _align(args: argparse.Namespace, lang: str, unit: str):
+    from ..align import align_documents, align_sentences_in_paragraphs, machine_translation
+
+    glossary = _glossary(args.glossary)
+    engine = _engine(args.no_mt)
+    if unit == "sentence":
+        src = _read_sentences(args.source, "en")
+        tgt = _read_sentences(args.translation, lang)
+        mt, note = machine_translation(engine, [s for p in src for s in p], lang)
+        return align_sentences_in_paragraphs(src, tgt, lang, "sentence", mt, note, glossary)
+    return align_documents(_read(args.source, "en", source=True), _read(args.translation, lang), engine=engine,
+                           unit="paragraph", glossary=glossary, lang=lang)
+
+
+def _list_links(alignment, lang: str) -> None:
+    print(f"{'#':>3}  {'type':4}  {'conf':>4}  {'en':>5}  {lang:>5}  text")
+    for k, link in enumerate(alignment.links, 1):
+        s, t = alignment.texts(link)
+        flag = " ?" if link.confidence < 0.5 else ""
+        print(f"{k:3}  {link.type:4}  {link.confidence:4.2f}  {_span(link.src):>5}  {_span(link.tgt):>5}  "
+              f"{_short(s, 50) or '—'}  │  {_short(t, 40) or '—'}{flag}")
 
 
 # ---------------------------------------------------------------- compare
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from ..compare import compare_documents, diff_to_text
+    from ..compare import compare_documents
 
     _outputs(args, args.csv)  # before reading or aligning anything
-
     lang = _lang(args.lang, ("ko", "zh", "en"))
     if args.top is not None and args.top < 1:
         raise UsageError("--top needs a number of 1 or more")
     result = compare_documents(_read(args.a, lang), _read(args.b, lang), lang)
-    ranked = result.most_divergent()
-    changed = result.changed()
     print(f"similarity {result.similarity:.3f}; {result.summary()} (most divergent first)", file=sys.stderr)
     if args.csv:
-        _write(args.csv, result.to_csv(raw=args.raw_csv).encode("utf-8-sig"), f"{len(ranked)} pairs")
+        _write(args.csv, result.to_csv(raw=args.raw_csv).encode("utf-8-sig"), f"{len(result.most_divergent())} pairs")
     if args.json:
+        import json
+
         data = result.to_dict()
         if args.top:
             data["paragraphs"] = data["paragraphs"][: args.top]
-        import json
-
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     elif not args.csv:
-        shown = changed[: args.top] if args.top else changed
-        for d in shown:
-            c = d.counts
-            print(f"A ¶{_span(d.link.src)} ↔ B ¶{_span(d.link.tgt)}  {d.type}  similarity {d.similarity:.3f}  "
-                  f"({c['replace']} substitutions, {c['insert']} insertions, {c['delete']} deletions)")
-            print("  " + diff_to_text(d.ops))
-            print()
-        if not changed:
-            print("the two versions have the same wording")
+        _list_diffs(result.changed(), args.top)
     return 0
+
+
+def _list_diffs(changed, top: int | None) -> None:
+    from ..compare import diff_to_text
+
+    for d in changed[:top] if top else changed:
+        c = d.counts
+        print(f"A ¶{_span(d.link.src)} ↔ B ¶{_span(d.link.tgt)}  {d.type}  similarity {d.similarity:.3f}  "
+              f"({c['replace']} substitutions, {c['insert']} insertions, {c['delete']} deletions)")
+        print("  " + diff_to_text(d.ops))
+        print()
+    if not changed:
+        print("the two versions have the same wording")
 
 
 # ---------------------------------------------------------------- check
@@ -240,7 +247,6 @@ def cmd_check(args: argparse.Namespace) -> int:
     from ..compare import check_documents
 
     _outputs(args, args.csv)  # before reading or aligning anything
-
     lang = _lang(args.lang)
     glossary = _glossary(args.glossary)
     source = _read(args.source, "en", source=True)
@@ -248,6 +254,18 @@ def cmd_check(args: argparse.Namespace) -> int:
     reference = _read(args.reference, lang) if args.reference else None
     engine = _engine(args.no_mt)
     report = check_documents(source, version, glossary, reference, engine, with_round_trip=args.round_trip, lang=lang)
+    errors = _check_summary(report)
+    if args.csv:
+        _write(args.csv, report.to_csv(raw=args.raw_csv).encode("utf-8-sig"), f"{len(report.issues)} issues")
+    if args.json:
+        sys.stdout.write(report.to_json() + "\n")
+    elif not args.csv:
+        _list_report(report, lang)
+    return 1 if errors and not args.exit_zero else 0  # like a linter: errors fail the run
+
+
+def _check_summary(report) -> int:
+    """Notes, warnings and the counts on stderr; returns the number of errors."""
     for note in report.notes:
         print(f"{'warning' if note.startswith('round trip') else 'note'}: {note}", file=sys.stderr)
     if report.alignment.warning:
@@ -258,22 +276,20 @@ def cmd_check(args: argparse.Namespace) -> int:
         m = report.document_metrics
         summary += f"; against the reference: chrF {m['chrf']:.1f}, BLEU {m['bleu']:.1f}"
     print(summary, file=sys.stderr)
-    if args.csv:
-        _write(args.csv, report.to_csv(raw=args.raw_csv).encode("utf-8-sig"), f"{len(report.issues)} issues")
-    if args.json:
-        sys.stdout.write(report.to_json() + "\n")
-    elif not args.csv:
-        for row, issue in report.issues:
-            print(f"en ¶{_span(row.link.src):>5} → {lang} ¶{_span(row.link.tgt):<5} {issue.severity:7} "
-                  f"{issue.kind:8} {issue.message}")
-        if report.document_metrics:
-            for row in report.rows:
-                if row.metrics:
-                    print(f"en ¶{_span(row.link.src):>5} → {lang} ¶{_span(row.link.tgt):<5} chrF {row.metrics['chrf']:5.1f}  "
-                          f"BLEU {row.metrics['bleu']:5.1f}")
+    return c["error"]
+
+
+def _list_report(report, lang: str) -> None:
+    def where(row) -> str:
+        return f"en ¶{_span(row.link.src):>5} → {lang} ¶{_span(row.link.tgt):<5}"
+
+    for row, issue in report.issues:
+        print(f"{where(row)} {issue.severity:7} {issue.kind:8} {issue.message}")
+    if report.document_metrics:
         for row in report.rows:
-            if row.round_trip:
-                mark = "  DRIFT?" if row.round_trip.drift else ""
-                print(f"en ¶{_span(row.link.src):>5} → {lang} ¶{_span(row.link.tgt):<5} round trip chrF "
-                      f"{row.round_trip.chrf:5.1f}{mark}  {_short(row.round_trip.back, 60)}")
-    return 1 if c["error"] and not args.exit_zero else 0  # like a linter: errors fail the run
+            if row.metrics:
+                print(f"{where(row)} chrF {row.metrics['chrf']:5.1f}  BLEU {row.metrics['bleu']:5.1f}")
+    for row in report.rows:
+        if row.round_trip:
+            mark = "  DRIFT?" if row.round_trip.drift else ""
+            print(f"{where(row)} round trip chrF {row.round_trip.chrf:5.1f}{mark}  {_short(row.round_trip.back, 60)}")
