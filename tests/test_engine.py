@@ -10,6 +10,7 @@ from conftest import SAMPLE, sample_texts
 from workbench.documents import from_text, read_file
 from workbench.engine import DecodeOptions, Engine
 from workbench.errors import MissingModel
+from workbench.messages import explain
 
 
 def echo(pkg, sentence: str) -> str:
@@ -125,8 +126,8 @@ def test_results_stream_in_chunks_from_the_top(models):
 def test_missing_model_names_the_pair_and_the_command(no_models):
     with pytest.raises(MissingModel) as err:
         Engine().translate_documents([read_file(SAMPLE)], ["ko"])
-    assert "en→ko" in str(err.value)
-    assert "parallax models install en ko" in str(err.value)
+    assert "en→ko" in str(err.value) and err.value.pairs == [("en", "ko")]
+    assert "parallax models install en ko" in explain(err.value)  # the command: the front ends' words
 
 
 def test_pivot_through_english(models, tmp_path):

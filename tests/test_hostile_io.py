@@ -5,7 +5,7 @@
 7  a damaged cache is moved aside and the run goes on
 8  mixed encodings are not silently corrupted; UTF-16 without BOM is read
 9  bombs and endless inputs are refused early (docx, HTML, devices, FIFOs, stdin) and the
-   segmenter stays linear on one long unpunctuated line (the glob loop is tested with expand_inputs)
+   segmenter stays linear on one long unpunctuated line (the glob loop is tested in test_corpus.py)
 10 output problems are one line, found before any translation work
 
 Nothing here touches a system file: FIFOs, sockets, symlinks and folders are made in tmp_path.
@@ -197,8 +197,8 @@ def test_unusable_outputs_are_one_line_before_any_work(no_models, tmp_path, case
     os.mkfifo(fifo)
     args, expected = {
         "csv-folder": (["translate", str(src), "--csv", str(tmp_path)], "is a folder, not a file"),
-        "out-file": (["translate", str(src), "--out", str(a_file)], "is a file, not a folder; --out needs"),
-        "rows-file": (["translate", str(src), "--rows", str(a_file)], "is a file, not a folder; --rows needs"),
+        "out-file": (["translate", str(src), "--out", str(a_file)], "is a file, not a folder; this output needs a folder (--out)"),
+        "rows-file": (["translate", str(src), "--rows", str(a_file)], "is a file, not a folder; this output needs a folder (--rows)"),
         "csv-under-a-file": (["translate", str(src), "--csv", str(a_file / "sub" / "x.csv")], "is a file, not a folder"),
         "csv-fifo": (["translate", str(src), "--csv", str(fifo)], "is a FIFO"),
         "tmx-folder": (["align", str(src), str(src), "--lang", "ko", "--tmx", str(tmp_path)], "is a folder"),
