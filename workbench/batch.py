@@ -1,11 +1,17 @@
-"""A translation run over a corpus: inputs read lazily, finished documents written as they come,
-resume from the output folders' manifests. Shared by the one-machine run and the Ray run, which
-differ only in who translates (`Engine.stream` here, an actor pool in distributed.py).
+"""The run layer: a batch translation's workflow, owned here so that the CLI only parses arguments
+and reports, and the one-machine run and the Ray run share one object. Inputs are read lazily,
+admitted (one output name each, naming.py), skipped when an output folder's manifest says they
+are finished, written as they come, and counted. The two runs differ only in who translates
+(`Engine.stream` here, an actor pool in distributed.py).
 
-    run = BatchRun(Outputs(out=Path("out"), rows=Path("rows")), targets, problem=print)
-    for ad in engine.stream(run.documents(corpus, lang, memo), targets):
-        run.finish(ad)
-    run.close()
+    job = Job(["articles/"], ["ko", "zh"], outputs=Outputs(out=Path("out")))
+    job.check()                      # output folders and models, before any work
+    run = job.open(problem=print)
+    try:
+        job.execute(run)             # here, or on Ray with Job(..., ray="local")
+    finally:
+        run.close()
+    run.counts, run.results()
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from typing import Callable, Iterator, Sequence
 from .corpus import Corpus, Item, ProblemFn
 from .corpus_output import Manifest, RowShards, digest_bytes
 from .documents import Document, SegmentMemo, max_bytes_for, read_capped
-from .engine import AlignedDocument
+from .engine import AlignedDocument, DecodeOptions, Engine
 from .errors import BadInput
 from .export import clean_stale_parts
 from .naming import collision_key, output_paths, output_stem
@@ -288,9 +294,11 @@ class Job:
     batch_sentences: int | None = None  # sentences per translation batch (None: DecodeOptions' default)
     ray: str | None = None  # None: this machine; "local", "auto" or host:port: a Ray cluster
     ray_workers: int | None = None
+    options: DecodeOptions = field(init=False)
+    engine: Engine = field(init=False)  # this machine's (it checks the models; Ray actors have their own)
 
     def __post_init__(self) -> None:
-        from .engine import DecodeOptions, Engine, ThreadOptions
+        from .engine import ThreadOptions
 
         self.options = DecodeOptions()
         if self.batch_sentences:
