@@ -35,6 +35,7 @@ from .text import _LIST_ITEM, classify
 
 _PAGE_NUMBER = re.compile(r"^\s*(?:page\s+)?[-–—]?\s*(?:\d{1,4}|[ivxlc]{1,6})\s*[-–—]?(?:\s*(?:of|/)\s*\d{1,4})?\s*$",
                           re.IGNORECASE)
+_NOTE_MARK = re.compile(r"^\s*[\d*†‡§,]{1,6}\s*$")
 _LINE_NUMBER = re.compile(r"^\d{1,4}$")
 _LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st",
                             "\u00a0": " ", "\u2028": " ", "\u2029": " "})
@@ -58,6 +59,7 @@ class _Run:
     y: float
     size: float
     text: str
+    seq: int = 0  # its place in the order the file draws
 
 
 @dataclass
@@ -262,7 +264,7 @@ def _page_lines(page, reader, state: _State) -> _Page:
         height = (size or 1.0) * scale_y
         text = text.replace("\n", " ").translate(_LIGATURES)
         width = _text_width(text, font, state) * (size or 1.0) * scale_x
-        runs.append(_Run(m[4], m[4] + width, m[5], height, text))
+        runs.append(_Run(m[4], m[4] + width, m[5], height, text, len(runs)))
 
     page.extract_text(visitor_text=visit)
     return _Page(_lines(runs))
@@ -318,18 +320,32 @@ def _lines(runs: list[_Run]) -> list[_Line]:
     # group by baseline first (tolerance: a third of the size), then split at wide gaps
     rows: list[list[_Run]] = []
     for r in runs:
-        if rows and abs(rows[-1][0].y - r.y) <= 0.35 * max(r.size, rows[-1][0].size):
-            rows[-1].append(r)
-        else:
-            rows.append([r])
+        if rows:
+            first = rows[-1][0]
+            big = max(r.size, first.size)
+            small_raised = min(r.size, first.size) < 0.85 * big  # a superscript or subscript
+            if abs(first.y - r.y) <= (0.5 if small_raised else 0.35) * big:
+                rows[-1].append(r)
+                continue
+        rows.append([r])
     lines: list[_Line] = []
     for row in rows:
+        main = max(r.size for r in row)
+        base = statistics.median(r.y for r in row if r.size == main)
+        if len(row) > 1:  # note markers raised in small type ("entertained.¹") are not text to translate
+            row = [r for r in row if not (r.size < 0.85 * main and r.y - base > 0.15 * main
+                                          and _NOTE_MARK.match(r.text))] or row
         row.sort(key=lambda r: r.x0)
         pieces: list[list[_Run]] = [[row[0]]]
         for r in row[1:]:
             prev = pieces[-1][-1]
             size = max(prev.size, r.size)
-            if r.x0 - prev.x1 > 1.2 * size or r.x0 < prev.x0 - 0.5 * size:
+            gap = r.x0 - prev.x1
+            drawn_apart = abs(r.seq - prev.seq) > 1  # another column is drawn apart, a word next to its neighbours
+            numbered = len(pieces[-1]) == 1 and _LINE_NUMBER.match(prev.text.strip()) is not None
+            # (a justified line's natural width overshoots its real end by up to an em or so)
+            if gap > 1.0 * size or (drawn_apart and gap > -1.5 * size) or r.x0 < prev.x0 - 0.5 * size \
+                    or (numbered and gap > 0.5 * size):  # a line number set before its line
                 pieces.append([r])
             else:
                 pieces[-1].append(r)
@@ -407,7 +423,7 @@ def _reading_order(lines: list[_Line], body: float) -> tuple[list[_Line], list[_
     column), each list top to bottom."""
     ordered = _columns(lines, depth=0)
     for ln in ordered:
-        if ln.size > 1.15 * body and len(ln.text) < 200:
+        if ln.size > 1.08 * body and len(ln.text) < 200:
             ln.kind = "title"
     notes = _footnotes(ordered, body)
     note_ids = {id(n) for n in notes}
