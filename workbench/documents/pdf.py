@@ -258,7 +258,8 @@ def _page_lines(page, reader, state: _State) -> _Page:
             return
         m = _mult(tm, cm)
         if abs(m[1]) > 1e-3 * abs(m[0]) + 1e-6 or m[0] <= 0:
-            return  # rotated or mirrored text: margin stamps, axis labels
+            skipped.append(text)  # rotated or mirrored text: margin stamps, axis labels
+            return
         scale_y = math.hypot(m[2], m[3]) or 1.0
         scale_x = math.hypot(m[0], m[1]) or 1.0
         height = (size or 1.0) * scale_y
@@ -266,7 +267,14 @@ def _page_lines(page, reader, state: _State) -> _Page:
         width = _text_width(text, font, state) * (size or 1.0) * scale_x
         runs.append(_Run(m[4], m[4] + width, m[5], height, text, len(runs)))
 
+    skipped: list[str] = []
     page.extract_text(visitor_text=visit)
+    if not runs and any(t.strip() for t in skipped):
+        # a page drawn rotated or through a degenerate matrix: no usable geometry, so its text is
+        # read in the order it is drawn, one line per line break
+        lines = " ".join(t.translate(_LIGATURES) if t != "\n" else "\n" for t in skipped).split("\n")
+        runs = [_Run(0.0, 5.0 * len(t), -12.0 * i, 10.0, " ".join(t.split()), i)
+                for i, t in enumerate(lines) if t.strip()]
     return _Page(_lines(runs))
 
 
