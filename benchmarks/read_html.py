@@ -179,9 +179,19 @@ def systems(before_rev: str) -> dict:
     return {
         "before": lambda h: "\n".join(before.paragraphs(h)[0]),
         "after": lambda h: "\n".join(after_html.paragraphs(h)[0]),
+        "after, article only": lambda h: "\n".join(_article_only(*after_html.paragraphs(h))),
         "trafilatura": lambda h: trafilatura.extract(h, include_comments=False) or "",
         "readability-lxml": lambda h: html_text(ReadabilityDoc(h).summary(html_partial=True)),
     }
+
+
+def _article_only(texts: list[str], kinds: list[str]) -> list[str]:
+    """The reader's paragraphs without the headline and byline/dateline it puts first: what the
+    gold of these datasets holds (they keep the title and byline apart from the article)."""
+    lead = 0
+    while lead < len(kinds) and kinds[lead] in ("title", "meta") and lead < 3:
+        lead += 1
+    return texts[lead:] if lead < len(texts) else texts
 
 
 def is_english(text: str) -> bool:

@@ -51,6 +51,7 @@ _BLOCK_KIND: dict[str, Kind] = {
                            "hr", "fieldset", "legend", "html")},
 }
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v\xa0]*\n")
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _BYLINE = re.compile(r"byline|author|dateline", re.IGNORECASE)
 
 
@@ -69,6 +70,8 @@ def paragraphs(html: str, name: str = "the page") -> tuple[list[str], list[Kind]
         found = _extracted(root)  # on a copy: the walk below needs the page as it was
     if _too_little(found, root):
         found = _walk(root) or found
+    else:
+        found = _completed(found, root)
     if not found:
         text = " ".join(root.text_content().split()) if root is not None else ""
         return plain(text) if text else ([], [])
@@ -137,8 +140,15 @@ def _extracted(root) -> list[tuple[str, Kind]]:
     """trafilatura's main text, with its structure (headings, lists, quotes, tables, code) as kinds."""
     import trafilatura
 
+    page = copy.deepcopy(root)
+    hidden = [el for el in page.iter() if isinstance(el.tag, str) and (
+        el.get("hidden") is not None or el.get("aria-hidden") == "true"
+        or _HIDDEN_STYLE.search(el.get("style", "")))]
+    for el in hidden:  # what the browser does not show is not the article
+        if el.getparent() is not None:
+            el.drop_tree()
     try:
-        doc = trafilatura.bare_extraction(copy.deepcopy(root), include_comments=False, include_tables=True,
+        doc = trafilatura.bare_extraction(page, include_comments=False, include_tables=True,
                                           include_images=False, with_metadata=False, deduplicate=False)
     except Exception:  # a page the extractor cannot handle is read by the walk instead
         return []
@@ -151,52 +161,71 @@ def _flat(el) -> str:
     parts: list[str] = []
     for node in el.iter():
         if node is not el and node.tag == "lb":
-            parts.append(" ")
+            parts.append("\n")
         if node.text and node.tag not in ("list", "table"):
             parts.append(node.text)
         if node is not el and node.tail:
             parts.append(node.tail)
         if node is not el and node.tag in ("list", "table"):
             break
-    return _WS.sub(" ", "".join(parts)).strip()
+    return "".join(parts).strip()
 
 
-def _from_xml(body) -> Iterator[tuple[str, Kind]]:
-    for el in body:
-        tag = el.tag
-        if tag == "head":
-            t = _flat(el)
+def _split(text: str) -> list[str]:
+    """Paragraphs of a text whose double line breaks (<br><br>, as Blogger writes) end one."""
+    return [t for t in (_WS.sub(" ", part).strip() for part in _PARAGRAPH_BREAK.split(text)) if t]
+
+
+_XML_BLOCKS = frozenset({"p", "head", "list", "table", "quote", "code", "div", "graphic"})
+
+
+def _from_xml(container) -> Iterator[tuple[str, Kind]]:
+    """Paragraphs of one element of trafilatura's XML (body, quote, div, a layout cell), text
+    between its blocks included."""
+    lead = _WS.sub(" ", container.text or "").strip()
+    if lead:
+        yield lead, "body"
+    for el in container:
+        yield from _xml_block(el)
+        tail = _WS.sub(" ", el.tail or "").strip()
+        if tail:
+            yield tail, "body"
+
+
+def _xml_block(el) -> Iterator[tuple[str, Kind]]:
+    tag = el.tag
+    if tag == "head":
+        t = _WS.sub(" ", _flat(el)).strip()
+        if t:
+            yield t, "title"
+    elif tag == "list":
+        for item in el.findall("item"):
+            t = _own_text(item)
             if t:
-                yield t, "title"
-        elif tag == "list":
-            for item in el.iter("item"):
-                t = _own_text(item)
-                if t:
-                    yield t, "body"
-        elif tag == "table":
-            for row in el.iter("row"):
-                for cell in row.iter("cell"):
+                yield t, "body"
+            for sub in item:
+                if sub.tag in ("list", "table"):
+                    yield from _xml_block(sub)
+    elif tag == "table":
+        for row in el.findall("row"):
+            for cell in row.findall("cell"):
+                if any(c.tag in _XML_BLOCKS for c in cell):  # a layout table: its cells hold the page
+                    yield from _from_xml(cell)
+                else:
                     t = _own_text(cell)
                     if t:
                         yield t, "cell"
-        elif tag == "code":
-            t = "".join(el.itertext()).strip("\n")
-            if t.strip():
-                yield t, "code"
-        elif tag == "graphic":
-            continue
-        elif tag in ("quote", "div") and len(el):
-            has_blocks = any(c.tag in ("p", "head", "list", "table", "quote", "code") for c in el)
-            if has_blocks:
-                yield from _from_xml(el)
-            else:
-                t = _flat(el)
-                if t:
-                    yield t, "body"
-        else:
-            t = _flat(el)
-            if t:
-                yield t, "body"
+    elif tag == "code":
+        t = "".join(el.itertext()).strip("\n")
+        if t.strip():
+            yield t, "code"
+    elif tag == "graphic":
+        return
+    elif tag in ("quote", "div", "cell", "item") and any(c.tag in _XML_BLOCKS for c in el):
+        yield from _from_xml(el)
+    else:
+        for t in _split(_flat(el)):
+            yield t, "body"
 
 
 def _own_text(el) -> str:
@@ -212,17 +241,33 @@ def _own_text(el) -> str:
 
 
 def _too_little(found: list[tuple[str, Kind]], root) -> bool:
-    """True when the extractor found nothing, or a sliver of a page that plainly holds more text
-    (a second reading is then taken from the walk)."""
+    """True when the walk should read the page instead: the extractor found nothing; or it took a
+    small page nearly whole (the walk keeps its block structure); or a sliver of the page's one
+    <article>."""
     if not found:
         return True
     got = sum(len(t) for t, _ in found)
     if got >= 1500:
         return False
+    if len(_text(root)) <= 1.5 * got:
+        return True
     article = root.find(".//article")
-    if article is None:
-        return False
-    return got < 0.25 * len(_text(article))
+    return article is not None and got < 0.25 * len(_text(article))
+
+
+def _completed(found: list[tuple[str, Kind]], root) -> list[tuple[str, Kind]]:
+    """The page's one <article> read whole (chrome cut) when the extractor stopped part-way in it:
+    every extracted paragraph is in it, and it holds more, but not more than 3x as much."""
+    articles = root.findall(".//article")
+    if len(articles) != 1:
+        return found
+    walked = _walk(articles[0])
+    got = sum(len(t) for t, _ in found)
+    have = sum(len(t) for t, _ in walked)
+    texts = {t for t, _ in walked}
+    if 1.2 * got < have <= 3 * got and all(t in texts for t, k in found if k == "body"):
+        return walked
+    return found
 
 
 def _walk(root) -> list[tuple[str, Kind]]:
