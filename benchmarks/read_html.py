@@ -204,6 +204,26 @@ def is_english(text: str) -> bool:
         return False
 
 
+def big_page(n: int) -> None:
+    """Read one generated page of `n` paragraphs through read_bytes, as a user's file would be."""
+    import resource
+
+    from workbench.documents import read_bytes
+    from workbench.errors import BadInput
+
+    page = ("<html><body><article>" + "".join(f"<p>Paragraph {i} says a few words here.</p>"
+                                              for i in range(n)) + "</article></body></html>").encode()
+    t0 = time.perf_counter()
+    try:
+        doc = read_bytes(page, "big.html", lang="en")
+        outcome = f"read: {len(doc.paragraphs)} paragraphs"
+    except BadInput as exc:
+        outcome = f"refused: {exc}"
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{len(page) / 2**20:.1f} MB, {n} paragraphs: {outcome}; {time.perf_counter() - t0:.2f} s, "
+          f"peak RSS {peak:.0f} MB")
+
+
 def main() -> None:
     sys.setrecursionlimit(20_000)
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -213,7 +233,12 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--worst", type=int, default=0, help="list the N pages where 'after' scores lowest")
     ap.add_argument("--json", type=Path, help="write per-page scores here")
+    ap.add_argument("--big", type=int, default=0, metavar="N",
+                    help="instead: time and peak memory of reading one page of N paragraphs (issue 18.5: 180000)")
     args = ap.parse_args()
+    if args.big:
+        big_page(args.big)
+        return
 
     data = [c for c in cases(args.data)
             if args.split == "all" or held_out(c[1]) == (args.split == "held-out")]
