@@ -380,3 +380,15 @@ def test_read_only_models_hide_the_upload(models, monkeypatch):
     monkeypatch.setenv("PARALLAX_READONLY_MODELS", "0")
     at.run()
     assert at.sidebar.file_uploader(key="model_upload") is not None
+
+
+def test_render_shows_note_cell_and_code_rows_with_their_kind():
+    from workbench.documents import build_document
+
+    doc = build_document(["Setup", "pip install x\n  --user", "A note.", "Name"], "k.md", "en",
+                         ["title", "code", "note", "cell"])
+    markup = render.aligned_html(doc, _aligned(doc), ["ko", "zh"])
+    t = Table(markup)
+    assert [r["class"] for r in t.rows] == ["pl-row pl-title", "pl-row pl-code", "pl-row pl-note", "pl-row pl-cell"]
+    assert "<small>code</small>" in markup and "<small>note</small>" in markup and "<small>cell</small>" in markup
+    assert "white-space: pre-wrap" in markup  # code keeps its lines on screen

@@ -247,3 +247,58 @@ def test_read_ahead_gives_the_same_documents_and_passes_errors_on(models):
 
     with pytest.raises(BadInput, match="broken input"):
         list(engine.stream(failing(), ["zh"], read_ahead=2))
+
+
+CODE = "```\n$ pip install parallax\n    def f(x):  return x.y()\n```"
+
+
+def _kinds_document():
+    from workbench.documents import build_document
+
+    texts = ["Install it", "Run the installer first. It takes a minute.", "pip install parallax\n  --user",
+             "A footnote that explains the term.", "Name", "Value", "<div align=\"center\">\n<img src=x.png>\n</div>"]
+    kinds = ["title", "body", "code", "note", "cell", "cell", "code"]
+    return build_document(texts, "kinds.md", "en", kinds)
+
+
+def test_code_paragraphs_never_reach_the_model_and_come_back_verbatim(models, monkeypatch, cache):
+    from workbench import export
+    from workbench.corpus_output import document_rows
+    from workbench.engine import AlignedDocument
+
+    doc = _kinds_document()
+    assert doc.paragraphs[2].sentences == ("pip install parallax\n  --user",)  # one unit, lines kept
+    sent = []
+    original = Engine._run_ctranslate2
+
+    def spy(self, pkg, sentences):
+        sent.extend(sentences)
+        return original(self, pkg, sentences)
+
+    monkeypatch.setattr(Engine, "_run_ctranslate2", spy)
+    (aligned,) = Engine(cache).translate_documents([doc], ["ko", "zh"])
+    assert not any("pip install" in s or "<div" in s for s in sent)
+    assert "A footnote that explains the term." in sent and "Value" in sent  # notes and cells are translated
+    for lang in ("ko", "zh"):
+        for i in (2, 6):
+            (t,) = aligned.translations[lang][i]
+            assert t.text == doc.paragraphs[i].text and t.via == "verbatim"
+        text = export.to_text(aligned, lang)
+        assert "pip install parallax\n  --user" in text and '<div align="center">\n<img src=x.png>\n</div>' in text
+    _, rows = export.rows([aligned])
+    assert [r[2] for r in rows] == ["title", "body", "code", "note", "cell", "cell", "code"]
+    assert rows[2][3:] == ["pip install parallax\n  --user"] * 3
+    again = AlignedDocument.from_dict(aligned.to_dict())
+    assert [p.kind for p in again.document.paragraphs] == [p.kind for p in doc.paragraphs]
+    corpus_rows = list(document_rows(aligned))
+    code_row = next(r for r in corpus_rows if r["kind"] == "code")
+    assert code_row["ko"] == code_row["zh"] == code_row["en"] == "pip install parallax\n  --user"
+
+
+def test_a_document_of_code_only_is_complete_without_a_model_call(models, monkeypatch):
+    from workbench.documents import build_document
+
+    doc = build_document(["x = 1", "y = 2"], "code.md", "en", ["code", "code"])
+    monkeypatch.setattr(Engine, "_run_ctranslate2", lambda self, pkg, s: pytest.fail("the model was called"))
+    (aligned,) = list(Engine().stream([doc], ["ko"]))
+    assert aligned.complete and aligned.paragraph_translation("ko", 1) == "y = 2"

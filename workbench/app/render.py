@@ -21,7 +21,8 @@ By = Literal["paragraph", "sentence"]
 PAGE_SIZE = 50  # rows per page: a 500-paragraph article stays responsive
 LOW_CONFIDENCE = 0.5  # sentences below this confidence are marked
 
-KIND_LABELS = {"title": "title", "meta": "dateline", "caption": "caption", "body": ""}
+KIND_LABELS = {"title": "title", "meta": "dateline", "caption": "caption", "body": "", "note": "note",
+               "cell": "cell", "code": "code"}
 
 # Korean columns prefer Korean glyph variants of shared Han characters, Chinese columns Chinese ones.
 _KO_FONTS = '"Noto Sans CJK KR", "Noto Sans KR", "Source Han Sans K", "Apple SD Gothic Neo", "Malgun Gothic"'
@@ -51,7 +52,10 @@ CSS = f"""
 .pl-caption td.pl-text {{ font-size: .9rem; font-style: italic; color: rgba(100,100,100,1);
   border-left: 3px solid rgba(128,128,128,.35); }}
 .pl-title, .pl-meta, .pl-caption {{ background: rgba(128,128,128,.045); }}
-.pl-note {{ font-size: .8rem; color: rgba(128,128,128,.95); margin: .2rem 0 .4rem; }}
+tr.pl-note td.pl-text {{ font-size: .9rem; }}
+tr.pl-code td.pl-text {{ font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: .85rem;
+  white-space: pre-wrap; background: rgba(128,128,128,.06); }}
+div.pl-note {{ font-size: .8rem; color: rgba(128,128,128,.95); margin: .2rem 0 .4rem; }}
 """
 
 

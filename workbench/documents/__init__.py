@@ -25,12 +25,12 @@ from .limits import (
     SUPPORTED_SUFFIXES,
     max_bytes_for,
 )
-from .model import Document, Kind, Paragraph, SegmentMemo
+from .model import KINDS, VERBATIM_KINDS, Document, Kind, Paragraph, SegmentMemo
 from .read import read_bytes, read_capped, read_file, read_limited, read_stream
 from .text import classify, split_paragraphs
 
 __all__ = [
-    "Document", "Kind", "Paragraph", "SegmentMemo",
+    "Document", "Kind", "KINDS", "Paragraph", "SegmentMemo", "VERBATIM_KINDS",
     "MAX_DOCX_MEMBERS", "MAX_DOCX_PART_BYTES", "MAX_DOCX_TOTAL_BYTES", "MAX_HTML_BYTES", "MAX_INPUT_BYTES",
     "MAX_PDF_BYTES", "MAX_PDF_PAGES", "SUPPORTED_SUFFIXES", "max_bytes_for",
     "build_document", "check_language", "from_text", "decode_bytes", "decode_text",

@@ -7,7 +7,7 @@ from ..langid import detect_language, language_name
 from ..segment import VERSION as SEGMENTER_VERSION
 from ..segment import split_sentences
 from . import limits
-from .model import Document, Kind, Paragraph, SegmentMemo
+from .model import VERBATIM_KINDS, Document, Kind, Paragraph, SegmentMemo
 from .text import classify, split_paragraphs
 
 def build_document(texts: list[str], name: str, lang: str, kinds: list[Kind] | None = None,
@@ -17,6 +17,9 @@ def build_document(texts: list[str], name: str, lang: str, kinds: list[Kind] | N
     fresh: dict[str, tuple[str, ...]] = {}
     paragraphs = []
     for i, (t, kind) in enumerate(zip(texts, kinds)):
+        if kind in VERBATIM_KINDS:  # code keeps its lines and indentation: one unit, never split
+            paragraphs.append(Paragraph(i, kind, t, (t,)))
+            continue
         sentences = known.get(t) or fresh.get(t)
         if sentences is None:
             sentences = fresh[t] = tuple(split_sentences(t, lang)) or (t.strip(),)

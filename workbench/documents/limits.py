@@ -12,6 +12,8 @@ from ..errors import BadInput
 
 MAX_INPUT_BYTES = 20 * 1024 * 1024  # 20 MB of text is ~3,000 pages: beyond that, split the file
 MAX_HTML_BYTES = 10 * 1024 * 1024  # a saved news page is well under 2 MB; parsing costs ~10x its size
+MAX_HTML_ELEMENTS = 50_000  # tags counted on the string before parsing; a long news page has ~5,000, a novel ~20,000
+MAX_EXTRACT_ELEMENTS = 20_000  # the main-text extractor's cost grows faster than the page: bigger pages get the linear walk
 MAX_PDF_BYTES = 64 * 1024 * 1024  # PDFs carry images and fonts besides their text
 MAX_PDF_PAGES = 2000
 # Work per PDF, whatever its size on disk: a few hundred KB can inflate to gigabytes of drawing

@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-Kind = Literal["title", "meta", "caption", "body"]
+Kind = Literal["title", "meta", "caption", "body", "note", "cell", "code"]
+# "note": a footnote or endnote; "cell": one table cell (a row's cells consecutive, rows in order);
+# both are translated like body text and shown/exported with their kind.
+# "code": verbatim content (code blocks, raw HTML, front matter, URL-only lines): never sent to a
+# model, it comes back unchanged in every translation (the engine fills it in as it is).
+KINDS: tuple[Kind, ...] = ("title", "meta", "caption", "body", "note", "cell", "code")
+VERBATIM_KINDS: frozenset[str] = frozenset({"code"})
 
 
 @dataclass(frozen=True)
@@ -14,6 +20,11 @@ class Paragraph:
     kind: Kind
     text: str  # exact source text of the paragraph (header markup like "## " removed)
     sentences: tuple[str, ...]
+
+    @property
+    def verbatim(self) -> bool:
+        """True for content that is never translated (its one "sentence" is the whole text)."""
+        return self.kind in VERBATIM_KINDS
 
 
 @dataclass(frozen=True)

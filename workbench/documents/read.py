@@ -37,7 +37,7 @@ def read_bytes(data: bytes, name: str, lang: str | None = None, memo: SegmentMem
                            f"{limits.MAX_HTML_BYTES // 2**20} MB (save the article text only)")
         text, encoding, warnings = decode_text(data, name)
         if suffix in (".html", ".htm"):
-            texts, kinds = html.paragraphs(text)
+            texts, kinds = html.paragraphs(text, name)
         elif suffix in (".md", ".markdown"):
             texts, kinds = markdown.paragraphs(text)
         else:

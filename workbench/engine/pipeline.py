@@ -120,12 +120,20 @@ def stream(docs: Iterable[Document], targets: Sequence[str], translate: Translat
     for doc in docs:
         slot = assembler.add(doc)
         seen += len(slot.sentences)
+        # code paragraphs (kind "code") never reach a model: the same text in every language
+        verbatim = [i for p, a, b in zip(doc.paragraphs, slot.starts, slot.starts[1:]) if p.verbatim
+                    for i in range(a, b)]
         for lang in targets:
             if lang == doc.lang:  # nothing to translate: the source is already in that language
                 slot.fill(lang, range(len(slot.sentences)),
                           [SentenceTranslation(s, None, None, "source") for s in slot.sentences])
+            elif verbatim:
+                slot.fill(lang, verbatim, [SentenceTranslation(slot.sentences[i], None, None, "verbatim")
+                                           for i in verbatim])
+                done[lang] += len(verbatim)
         if any(lang != doc.lang for lang in targets):
-            buffer.extend((slot, i) for i in range(len(slot.sentences)))
+            skip = set(verbatim)
+            buffer.extend((slot, i) for i in range(len(slot.sentences)) if i not in skip)
         while len(buffer) >= size:
             chunk, buffer = buffer[:size], buffer[size:]
             yield from process(chunk)
