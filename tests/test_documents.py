@@ -344,3 +344,85 @@ def test_markdown_through_the_engine_sends_no_code_or_url_and_gets_them_back(mod
         body = aligned.paragraph_translation(lang, 3)
         assert "https://example.org/docs/install.html" in body and "`parallax translate story.txt`" in body
         assert "help@example.org" in body
+
+
+def _parallel_short_paragraphs(lang: str, n: int = 8) -> tuple[list[str], list[str]]:
+    """n English sentences and their translations (the team's reference translations of the sample,
+    sentence for sentence) whose translation is 40-120 characters: one paragraph per line, as a
+    translator writes Korean or Chinese."""
+    from workbench.segment import split_sentences
+
+    version = (SAMPLE.parent / f"china-dprk-vice-premier-visit.{lang}.txt").read_text(encoding="utf-8")
+    en_paras = [ln for ln in SAMPLE_TEXT.splitlines() if ln.strip()][4:]
+    tr_paras = [ln for ln in version.splitlines() if ln.strip()][4:]
+    pairs = [(e, t) for ep, tp in zip(en_paras, tr_paras)
+             for e, t in zip(split_sentences(ep, "en"), split_sentences(tp, lang)) if 40 <= len(t) <= 120]
+    assert len(pairs) >= n
+    return [e for e, _ in pairs[:n]], [t for _, t in pairs[:n]]
+
+
+@pytest.mark.parametrize("lang", ["ko", "zh"])
+def test_korean_and_chinese_one_paragraph_per_line_are_not_taken_for_wrapped_text(lang):
+    from workbench.compare import check_documents
+
+    en, tr = _parallel_short_paragraphs(lang)
+    doc = read_bytes("\n".join(tr).encode(), f"story.{lang}.txt", lang=lang)
+    assert [p.text for p in doc.paragraphs] == tr
+    report = check_documents(read_bytes("\n".join(en).encode(), "story.txt", lang="en"), doc, lang=lang)
+    assert [i for _, i in report.issues if i.kind in ("omitted", "added")] == []
+
+
+def test_hard_wrapped_chinese_is_rejoined_without_spaces():
+    _, zh = _parallel_short_paragraphs("zh", 6)
+    wrapped = "\n\n".join("\n".join(p[i:i + 30] for i in range(0, len(p), 30)) for p in zh)
+    assert split_paragraphs(wrapped) == zh
+
+
+EMAIL = """\
+From: Jane Park <jane.park@example.org>
+To: translators@lists.example.org
+Subject: Re: Glossary for the election coverage
+Date: Tue, 12 Mar 2024 09:14:02 +0900
+
+Hi all,
+
+I went through the draft glossary last night and have two suggestions for the
+names of the provincial offices. Both follow the style guide that the desk
+adopted in January, so they should not need another vote.
+
+On Mon, 11 Mar 2024, Min-jun Lee wrote:
+> The glossary is attached. Please check the party names before Friday, since
+> the first articles go out over the weekend and we cannot change them later.
+>
+> Thanks for the quick turnaround on the last batch.
+
+I agree that the party names are the urgent part. I will send the corrected
+list tomorrow morning, together with the notes on transliteration.
+
+--
+Jane Park | Translation desk
+https://example.org/desk
+"""
+
+
+def test_email_headers_quotes_and_signature():
+    doc = read_bytes(EMAIL.encode(), "reply.txt")
+    got = [(p.kind, p.text) for p in doc.paragraphs]
+    assert got[:4] == [("meta", "From: Jane Park <jane.park@example.org>"), ("meta", "To: translators@lists.example.org"),
+                       ("meta", "Subject: Re: Glossary for the election coverage"),
+                       ("meta", "Date: Tue, 12 Mar 2024 09:14:02 +0900")]
+    body = [t for k, t in got[4:-1]]
+    assert body == [
+        "Hi all,",
+        "I went through the draft glossary last night and have two suggestions for the names of the provincial "
+        "offices. Both follow the style guide that the desk adopted in January, so they should not need another vote.",
+        "On Mon, 11 Mar 2024, Min-jun Lee wrote:",
+        "The glossary is attached. Please check the party names before Friday, since the first articles go out "
+        "over the weekend and we cannot change them later.",
+        "Thanks for the quick turnaround on the last batch.",
+        "I agree that the party names are the urgent part. I will send the corrected list tomorrow morning, "
+        "together with the notes on transliteration.",
+    ]
+    assert all(k == "body" for k, _ in got[4:-1])
+    assert got[-1] == ("meta", "--\nJane Park | Translation desk\nhttps://example.org/desk")
+    assert not any(s.startswith(">") for p in doc.paragraphs[4:] for s in p.sentences)

@@ -15,7 +15,7 @@ from .build import build_document, check_language
 from .decode import decode_text
 from .limits import max_bytes_for
 from .model import VERBATIM_KINDS, Document, SegmentMemo
-from .text import split_paragraphs
+from .text import plain
 
 def read_bytes(data: bytes, name: str, lang: str | None = None, memo: SegmentMemo | None = None) -> Document:
     """A Document from a file's bytes (an upload, or a file read from disk); the suffix of
@@ -41,7 +41,7 @@ def read_bytes(data: bytes, name: str, lang: str | None = None, memo: SegmentMem
         elif suffix in (".md", ".markdown"):
             texts, kinds = markdown.paragraphs(text)
         else:
-            texts, kinds = split_paragraphs(text), None
+            texts, kinds = plain(text)
     if kinds is not None:
         kinds = [k for t, k in zip(texts, kinds) if t.strip()]
     texts = [t for t in texts if t.strip()]
