@@ -35,7 +35,7 @@ _FILE_EXTS = ("py|pyi|ipynb|md|rst|txt|json|jsonl|ya?ml|toml|ini|cfg|conf|sh|bas
 
 _SPAN = re.compile(
     "|".join([
-        r"(?P<code>(?P<ticks>`{1,3})(?!`)[^\n]+?(?<!`)(?P=ticks)(?!`))",  # `inline code`
+        r"(?P<code>(?P<ticks>`{1,3})(?!`)[^\n]{1,100}?(?<!`)(?P=ticks)(?!`))",  # `inline code`, one line
         r"(?P<url>\b(?:[a-z][a-z0-9+.-]{1,15}://|mailto:|www\.)[^\s<>\"`]+)",  # https://..., www....
         r"(?P<mail>(?<![\w.%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})",  # a@b.org
         rf"(?P<host>(?<![\w.-])(?:[A-Za-z0-9-]+\.)+(?:{_TLDS})/[^\s<>\"`]*)",  # github.com/owner/repo
@@ -66,8 +66,10 @@ def find_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for m in _SPAN.finditer(text):
         a, b = m.span()
-        if m.lastgroup != "code":
-            b = _trim(text, a, b)
+        if m.lastgroup == "code":  # `?` and `{:?}` are code too
+            spans.append((a, b))
+            continue
+        b = _trim(text, a, b)
         if b - a >= 3 and any(c.isalnum() for c in text[a:b]):
             spans.append((a, b))
     return spans

@@ -69,7 +69,8 @@ def render_inline(children: list[Token]) -> str:
         if t.type in ("text", "text_special"):
             out.append(t.content)
         elif t.type == "code_inline":
-            out.append(f"{t.markup}{t.content}{t.markup}")
+            pad = " " if t.content[:1] == "`" or t.content[-1:] == "`" else ""  # CommonMark's own rule
+            out.append(f"{t.markup}{pad}{t.content}{pad}{t.markup}")
         elif t.type == "softbreak":
             out.append(" ")
         elif t.type == "hardbreak":
