@@ -26,6 +26,7 @@ def test_find_spans_takes_urls_mail_code_and_paths_without_sentence_punctuation(
         "`pip install -r requirements.txt`", "https://en.wikipedia.org/wiki/Pip_(package_manager)"]
     assert spans(r"Logs go to C:\Users\me\parallax.log and /var/log/parallax/, see <https://x.org/a>.") == [
         r"C:\Users\me\parallax.log", "/var/log/parallax/", "https://x.org/a"]
+    assert spans("Use `?` or `{:?}`, and `` `x` `` too.") == ["`?`", "`{:?}`", "`` `x` ``"]  # code without letters
     assert spans("Edit README.md or setup.py; clone github.com/argosopentech/argos-translate first.") == [
         "README.md", "setup.py", "github.com/argosopentech/argos-translate"]
 

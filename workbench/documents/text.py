@@ -121,8 +121,7 @@ def classify(texts: list[str]) -> list[Kind]:
     return kinds
 
 
-_HEADER = re.compile(r"^(from|to|cc|bcc|subject|date|sent|reply-to|message-id|in-reply-to|references|"
-                     r"newsgroups|organi[sz]ation|content-[\w-]+|mime-version|x-[\w-]+):[ \t]", re.IGNORECASE)
+_HEADER = re.compile(r"^[A-Za-z][\w-]{0,40}:[ \t]")  # "Name: value", counted only with a key header
 _KEY_HEADERS = ("from", "to", "subject", "date", "newsgroups")
 _SIGNATURE = re.compile(r"^--[ \t]?$")
 _MAX_SIGNATURE_LINES = 12
@@ -130,20 +129,34 @@ _MAX_SIGNATURE_LINES = 12
 
 def plain(text: str) -> tuple[list[str], list[Kind]]:
     """Plain text's paragraphs and kinds. An e-mail's header block at the top (From:, To:,
-    Subject:, Date: ...) is "meta", one paragraph per header, and so is its signature (the "-- "
-    line and what follows, a few lines at most): neither is read as body text, nor counts when
-    deciding whether the body is hard-wrapped."""
+    Subject:, Date: ...) is "meta", one paragraph per header, and so is a signature (the "-- "
+    line and the lines after it, up to a blank line): neither is read as body text, nor counts
+    when deciding whether the body is hard-wrapped."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     headers, start = _email_headers(lines)
-    end = _signature_start(lines, start)
-    body = split_paragraphs("\n".join(lines[start:end]))
-    signature = "\n".join(ln.rstrip() for ln in lines[end:]).strip("\n")
-    kinds: list[Kind] = ["meta"] * len(headers) + (["body"] * len(body) if headers else classify(body))
-    texts = headers + body
-    if signature:
-        texts.append(signature)
-        kinds.append("meta")
+    texts: list[str] = list(headers)
+    kinds: list[Kind] = ["meta"] * len(headers)
+    parts: list[tuple[str, str]] = []  # ("body", text) or ("signature", text), in order
+    i = chunk = start
+    while i < len(lines):
+        if _SIGNATURE.match(lines[i]) and i + 1 < len(lines) and lines[i + 1].strip():
+            j = i + 1
+            while j < len(lines) and lines[j].strip() and j - i <= _MAX_SIGNATURE_LINES:
+                j += 1
+            parts += [("body", "\n".join(lines[chunk:i])), ("signature", "\n".join(ln.rstrip() for ln in lines[i:j]))]
+            i = chunk = j
+        else:
+            i += 1
+    parts.append(("body", "\n".join(lines[chunk:])))
+    for what, part in parts:
+        if what == "signature":
+            texts.append(part)
+            kinds.append("meta")
+        else:
+            body = split_paragraphs(part)
+            texts += body
+            kinds += ["body"] * len(body) if headers else classify(body)
     return texts, kinds
 
 
@@ -167,14 +180,3 @@ def _email_headers(lines: list[str]) -> tuple[list[str], int]:
     if len(headers) < 2 or not names & set(_KEY_HEADERS) or (i < len(lines) and lines[i].strip()):
         return [], 0  # two headers, one of them a real one, and a blank line after them
     return headers, i
-
-
-def _signature_start(lines: list[str], start: int) -> int:
-    """The index of the "-- " line that opens a signature near the end, or len(lines)."""
-    end = len(lines)
-    while end > start and not lines[end - 1].strip():
-        end -= 1
-    for i in range(end - 1, max(start, end - 1 - _MAX_SIGNATURE_LINES), -1):
-        if _SIGNATURE.match(lines[i]):
-            return i if i > start else len(lines)
-    return len(lines)
