@@ -106,7 +106,8 @@ def test_html_and_markdown_and_docx(tmp_path):
     md = "# Leaders meet\n\nThe two leaders met on Sunday.\n\n![photo](x.png)\n\nBoth sides agreed to deepen ties.\n"
     doc = read_bytes(md.encode(), "a.md")
     assert [(p.kind, p.text) for p in doc.paragraphs] == [
-        ("title", "Leaders meet"), ("body", "The two leaders met on Sunday."), ("body", "Both sides agreed to deepen ties.")]
+        ("title", "Leaders meet"), ("body", "The two leaders met on Sunday."), ("code", "![photo](x.png)"),
+        ("body", "Both sides agreed to deepen ties.")]
     import docx
 
     d = docx.Document()
@@ -249,3 +250,178 @@ def test_pdf_page_cap(monkeypatch):
     monkeypatch.setattr(documents.limits, "MAX_PDF_PAGES", 2)
     with pytest.raises(BadInput, match="has 3 pages; the limit is 2"):
         read_bytes(article_pdf(), "long.pdf")
+
+
+README_MD = """\
+---
+title: Parallax
+tags: [translation, offline]
+---
+
+# Parallax: *offline* translation
+
+[![Build](https://img.shields.io/badge/build-passing-green.svg)](https://ci.example.org/parallax) \
+[![PyPI](https://img.shields.io/pypi/v/parallax.svg)](https://pypi.org/project/parallax/)
+
+Parallax translates **English** articles. Read the [install guide](https://example.org/docs/install.html)
+first, or see [Usage](#usage). Run `parallax translate story.txt` and mail <help@example.org>.
+
+https://example.org/downloads/parallax-1.0.tar.gz
+
+## Usage
+
+1. Install the models.
+2. Translate a folder:
+   - one file per article
+   - the same names in other folders
+
+> Keep *one* article per file.
+
+| Option | Meaning |
+|--------|---------|
+| `--to` | Target languages, comma separated |
+| `--out` | Output folder |
+
+```bash
+$ parallax translate story.txt --to ko,zh
+
+$ ls out/
+```
+
+    indented = "code block"
+
+<p align="center"><img src="docs/logo.png" alt="logo"></p>
+"""
+
+
+def test_markdown_readme_code_urls_and_tables():
+    doc = read_bytes(README_MD.encode(), "README.md")
+    got = [(p.kind, p.text) for p in doc.paragraphs]
+    assert got == [
+        ("code", "---\ntitle: Parallax\ntags: [translation, offline]\n---"),
+        ("title", "Parallax: offline translation"),
+        ("code", README_MD.split("\n\n")[2]),  # the badges, exactly as written
+        ("body", "Parallax translates English articles. Read the install guide "
+                 "(https://example.org/docs/install.html) first, or see Usage. Run `parallax translate story.txt` "
+                 "and mail help@example.org."),
+        ("code", "https://example.org/downloads/parallax-1.0.tar.gz"),
+        ("title", "Usage"),
+        ("body", "Install the models."), ("body", "Translate a folder:"), ("body", "one file per article"),
+        ("body", "the same names in other folders"),
+        ("body", "Keep one article per file."),
+        ("cell", "Option"), ("cell", "Meaning"), ("cell", "`--to`"), ("cell", "Target languages, comma separated"),
+        ("cell", "`--out`"), ("cell", "Output folder"),
+        ("code", "```bash\n$ parallax translate story.txt --to ko,zh\n\n$ ls out/\n```"),
+        ("code", '    indented = "code block"'),
+        ("code", '<p align="center"><img src="docs/logo.png" alt="logo"></p>'),
+    ]
+    assert doc.paragraphs[-3].sentences == (doc.paragraphs[-3].text,)  # code is one verbatim unit
+
+
+def test_markdown_code_is_not_evidence_of_the_language_and_code_alone_is_refused():
+    korean_code = "```\n" + "\n".join(f'print("안녕하세요 세계 {i}번째 줄입니다")' for i in range(40)) + "\n```\n"
+    doc = read_bytes(("# Notes\n\nThis short note explains the script below.\n\n" + korean_code).encode(), "n.md")
+    assert doc.lang == "en" and [p.kind for p in doc.paragraphs] == ["title", "body", "code"]
+    with pytest.raises(BadInput, match="no text to translate"):
+        read_bytes(korean_code.encode(), "only.md")
+
+
+def test_markdown_through_the_engine_sends_no_code_or_url_and_gets_them_back(models, monkeypatch):
+    from workbench.engine import Engine
+
+    sent: list[str] = []
+    original = Engine._run_ctranslate2
+    monkeypatch.setattr(Engine, "_run_ctranslate2", lambda self, pkg, s: sent.extend(s) or original(self, pkg, s))
+    doc = read_bytes(README_MD.encode(), "README.md")
+    (aligned,) = Engine().translate_documents([doc], ["ko", "zh"])
+    assert not any(x in s for s in sent for x in ("https://", "shields.io", "$ parallax", "<p", "title:", "`", "#"))
+    for lang in ("ko", "zh"):
+        for p in doc.paragraphs:
+            out = aligned.paragraph_translation(lang, p.index)
+            if p.kind == "code":
+                assert out == p.text
+        body = aligned.paragraph_translation(lang, 3)
+        assert "https://example.org/docs/install.html" in body and "`parallax translate story.txt`" in body
+        assert "help@example.org" in body
+
+
+def _parallel_short_paragraphs(lang: str, n: int = 8) -> tuple[list[str], list[str]]:
+    """n English sentences and their translations (the team's reference translations of the sample,
+    sentence for sentence) whose translation is 40-120 characters: one paragraph per line, as a
+    translator writes Korean or Chinese."""
+    from workbench.segment import split_sentences
+
+    version = (SAMPLE.parent / f"china-dprk-vice-premier-visit.{lang}.txt").read_text(encoding="utf-8")
+    en_paras = [ln for ln in SAMPLE_TEXT.splitlines() if ln.strip()][4:]
+    tr_paras = [ln for ln in version.splitlines() if ln.strip()][4:]
+    pairs = [(e, t) for ep, tp in zip(en_paras, tr_paras)
+             for e, t in zip(split_sentences(ep, "en"), split_sentences(tp, lang)) if 40 <= len(t) <= 120]
+    assert len(pairs) >= n
+    return [e for e, _ in pairs[:n]], [t for _, t in pairs[:n]]
+
+
+@pytest.mark.parametrize("lang", ["ko", "zh"])
+def test_korean_and_chinese_one_paragraph_per_line_are_not_taken_for_wrapped_text(lang):
+    from workbench.compare import check_documents
+
+    en, tr = _parallel_short_paragraphs(lang)
+    doc = read_bytes("\n".join(tr).encode(), f"story.{lang}.txt", lang=lang)
+    assert [p.text for p in doc.paragraphs] == tr
+    report = check_documents(read_bytes("\n".join(en).encode(), "story.txt", lang="en"), doc, lang=lang)
+    assert [i for _, i in report.issues if i.kind in ("omitted", "added")] == []
+
+
+def test_hard_wrapped_chinese_is_rejoined_without_spaces():
+    _, zh = _parallel_short_paragraphs("zh", 6)
+    wrapped = "\n\n".join("\n".join(p[i:i + 30] for i in range(0, len(p), 30)) for p in zh)
+    assert split_paragraphs(wrapped) == zh
+
+
+EMAIL = """\
+From: Jane Park <jane.park@example.org>
+To: translators@lists.example.org
+Subject: Re: Glossary for the election coverage
+Date: Tue, 12 Mar 2024 09:14:02 +0900
+
+Hi all,
+
+I went through the draft glossary last night and have two suggestions for the
+names of the provincial offices. Both follow the style guide that the desk
+adopted in January, so they should not need another vote.
+
+On Mon, 11 Mar 2024, Min-jun Lee wrote:
+> The glossary is attached. Please check the party names before Friday, since
+> the first articles go out over the weekend and we cannot change them later.
+>
+> Thanks for the quick turnaround on the last batch.
+
+I agree that the party names are the urgent part. I will send the corrected
+list tomorrow morning, together with the notes on transliteration.
+
+--
+Jane Park | Translation desk
+https://example.org/desk
+"""
+
+
+def test_email_headers_quotes_and_signature():
+    doc = read_bytes(EMAIL.encode(), "reply.txt")
+    got = [(p.kind, p.text) for p in doc.paragraphs]
+    assert got[:4] == [("meta", "From: Jane Park <jane.park@example.org>"), ("meta", "To: translators@lists.example.org"),
+                       ("meta", "Subject: Re: Glossary for the election coverage"),
+                       ("meta", "Date: Tue, 12 Mar 2024 09:14:02 +0900")]
+    body = [t for k, t in got[4:-1]]
+    assert body == [
+        "Hi all,",
+        "I went through the draft glossary last night and have two suggestions for the names of the provincial "
+        "offices. Both follow the style guide that the desk adopted in January, so they should not need another vote.",
+        "On Mon, 11 Mar 2024, Min-jun Lee wrote:",
+        "The glossary is attached. Please check the party names before Friday, since the first articles go out "
+        "over the weekend and we cannot change them later.",
+        "Thanks for the quick turnaround on the last batch.",
+        "I agree that the party names are the urgent part. I will send the corrected list tomorrow morning, "
+        "together with the notes on transliteration.",
+    ]
+    assert all(k == "body" for k, _ in got[4:-1])
+    assert got[-1] == ("meta", "--\nJane Park | Translation desk\nhttps://example.org/desk")
+    assert not any(s.startswith(">") for p in doc.paragraphs[4:] for s in p.sentences)

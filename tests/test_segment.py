@@ -320,3 +320,13 @@ def test_thread_safety():
     for t in threads:
         t.join()
     assert not errors
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Mail john.doe@example.com. Then run ./scripts/start.sh. It works.",
+     ["Mail john.doe@example.com.", "Then run ./scripts/start.sh.", "It works."]),
+    ("Run `foo.bar()`. It prints. Also `x. Y` ok.", ["Run `foo.bar()`.", "It prints.", "Also `x. Y` ok."]),
+    ("See https://example.org/A. B is next.", ["See https://example.org/A.", "B is next."]),
+])
+def test_never_splits_inside_a_url_mail_address_path_or_inline_code(text, expected):
+    assert split_sentences(text) == expected

@@ -86,6 +86,7 @@ from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _package_version
 from pathlib import Path
 
+from .protect import find_spans
 
 def _pysbd_version() -> str:
     try:
@@ -100,7 +101,8 @@ MAX_SENTENCE_CHARS = 400
 
 # Persistent caches of splits (cache.TranslationCache.get_segments) key on this: any edit of
 # these rules, or another pySBD, gives another version and so fresh splits.
-VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16] + "-pysbd-" + _pysbd_version()
+VERSION = (hashlib.sha256(Path(__file__).read_bytes() + Path(__file__).with_name("protect.py").read_bytes())
+           .hexdigest()[:16] + "-pysbd-" + _pysbd_version())
 
 _CJK_LANGS = frozenset({"ko", "zh", "ja"})
 
@@ -173,6 +175,8 @@ def _compute_spans(text: str, key: str) -> tuple[tuple[int, int], ...]:
             cuts.update(a + c for c in chunk_cuts)
     if key == "en":
         cuts.update(_extra_en_cuts(text))
+    for a, b in find_spans(text):  # never inside a URL, e-mail address, path or inline code
+        cuts.difference_update(range(a + 1, b))
     pieces = _pieces(text, sorted(cuts))
     pieces = _merge(text, pieces, hard, english=(key == "en"))
     out: list[tuple[int, int]] = []

@@ -8,7 +8,7 @@ from ..segment import VERSION as SEGMENTER_VERSION
 from ..segment import split_sentences
 from . import limits
 from .model import VERBATIM_KINDS, Document, Kind, Paragraph, SegmentMemo
-from .text import classify, split_paragraphs
+from .text import classify, plain
 
 def build_document(texts: list[str], name: str, lang: str, kinds: list[Kind] | None = None,
                    encoding: str = "utf-8", memo: SegmentMemo | None = None) -> Document:
@@ -54,4 +54,5 @@ def from_text(text: str, name: str = "pasted text", lang: str | None = None,
         raise BadInput(f"{name}: the text is larger than {limits.MAX_INPUT_BYTES // 2**20} MB; split it into several files")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lang = check_language(text, name, lang)
-    return build_document(split_paragraphs(text), name, lang, memo=memo)
+    texts, kinds = plain(text)
+    return build_document(texts, name, lang, kinds, memo=memo)

@@ -14,8 +14,8 @@ from . import docx, html, limits, markdown, pdf
 from .build import build_document, check_language
 from .decode import decode_text
 from .limits import max_bytes_for
-from .model import Document, SegmentMemo
-from .text import split_paragraphs
+from .model import VERBATIM_KINDS, Document, SegmentMemo
+from .text import plain
 
 def read_bytes(data: bytes, name: str, lang: str | None = None, memo: SegmentMemo | None = None) -> Document:
     """A Document from a file's bytes (an upload, or a file read from disk); the suffix of
@@ -41,15 +41,17 @@ def read_bytes(data: bytes, name: str, lang: str | None = None, memo: SegmentMem
         elif suffix in (".md", ".markdown"):
             texts, kinds = markdown.paragraphs(text)
         else:
-            texts, kinds = split_paragraphs(text), None
+            texts, kinds = plain(text)
     if kinds is not None:
         kinds = [k for t, k in zip(texts, kinds) if t.strip()]
     texts = [t for t in texts if t.strip()]
-    if not texts:
-        raise BadInput(f"{name}: has no text to translate")
+    # code (kept verbatim) is neither text to translate nor evidence of the language
+    prose = texts if kinds is None else [t for t, k in zip(texts, kinds) if k not in VERBATIM_KINDS]
+    if not prose:
+        raise BadInput(f"{name}: has no text to translate" + (" (only code)" if texts else ""))
     if sum(len(t) for t in texts) > limits.MAX_INPUT_BYTES:
         raise BadInput(f"{name}: holds more than {limits.MAX_INPUT_BYTES // 2**20} MB of text; split it")
-    joined = "\n".join(texts)
+    joined = "\n".join(prose)
     lang = check_language(joined, name, lang)
     doc = build_document(texts, Path(name).name, lang, kinds, encoding, memo)
     return replace(doc, meta={"warnings": warnings}) if warnings else doc

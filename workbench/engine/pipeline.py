@@ -9,9 +9,10 @@ last sentence is back (see assembly.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Iterator, Sequence, Union
 
+from .. import protect
 from ..cache import TranslationCache, cache_key
 from ..documents import Document
 from ..models import PackageInfo
@@ -31,7 +32,33 @@ class SentencePipeline:
 
     def translate_chain(self, sentences: list[str], chain: Sequence[PackageInfo], use_cache: bool = True
                         ) -> list[SentenceTranslation]:
-        texts = sentences
+        """Translations in order; URLs, e-mail addresses, inline code and paths come back verbatim
+        (protect.py): masked by placeholders, or, where a placeholder is lost, translated around."""
+        masked = [protect.mask(s) for s in sentences]
+        sendable = [i for i, m in enumerate(masked) if m.text is not None and m.needs_model]
+        done = self._chain([masked[i].text for i in sendable], chain, use_cache) if sendable else []
+        out: list[SentenceTranslation | None] = [None] * len(sentences)
+        for i, t in zip(sendable, done):
+            text = masked[i].unmask(t.text)  # None: a placeholder was lost
+            if text is not None:
+                out[i] = replace(t, text=text) if masked[i].has_spans else t
+        around = [i for i, t in enumerate(out) if t is None and masked[i].needs_model]
+        pieces = [p for i in around for p in masked[i].pieces() if protect.has_words(p)]
+        translated = iter(self._chain(pieces, chain, use_cache) if pieces else [])
+        via = " + ".join(p.label for p in chain)
+        for i, m in enumerate(masked):
+            if out[i] is None and m.needs_model:
+                parts = [next(translated) if protect.has_words(p) else None for p in m.pieces()]
+                done_parts = [t for t in parts if t is not None]
+                worst = min(done_parts, key=lambda t: t.score if t.score is not None else 0.0)  # the least sure
+                out[i] = replace(worst, text=m.rebuild([t.text if t else p for t, p in zip(parts, m.pieces())]),
+                                 cached=all(t.cached for t in done_parts))
+            elif out[i] is None:  # only spans and punctuation: nothing for a model to do
+                out[i] = SentenceTranslation(m.source, None, None, via)
+        return out  # type: ignore[return-value]
+
+    def _chain(self, texts: list[str], chain: Sequence[PackageInfo], use_cache: bool) -> list[SentenceTranslation]:
+        sentences = texts
         scores: list[float | None] = [0.0] * len(sentences)
         tokens: list[int | None] = [0] * len(sentences)
         all_cached = [True] * len(sentences)
