@@ -34,7 +34,7 @@ try:
     import fcntl
 except ImportError:  # not POSIX: installs are then not serialised between processes
     fcntl = None  # type: ignore[assignment]
-from .langid import parse_lang
+from .languages import is_code, parse_lang
 
 # Real packages are ~100-400 MB unpacked, in a few dozen files, and their weights barely compress.
 MAX_UNCOMPRESSED = 2 * 1024**3
@@ -47,16 +47,6 @@ MAX_PREFIX = 64  # target_prefix characters
 VERSION_RE = re.compile(r"[0-9A-Za-z][0-9A-Za-z._+-]{0,31}")
 LOCK_NAME = ".parallax-install.lock"
 SMOKE_SENTENCE = "This is a test."
-
-# ISO 639-1, plus the codes Argos uses beyond it (zt: Chinese traditional, pb: Brazilian Portuguese).
-LANGUAGE_CODES = frozenset("""
-aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy da de
-dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz ia id
-ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu
-lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu
-rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr
-ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu zt pb
-""".split())
 
 ProgressFn = Callable[[str, int, int | None], None]  # (label, done, total)
 
@@ -160,7 +150,7 @@ def check_metadata(meta: object) -> Metadata:
     codes = []
     for key in ("from_code", "to_code"):
         value = meta.get(key)
-        if not isinstance(value, str) or value not in LANGUAGE_CODES:
+        if not isinstance(value, str) or not is_code(value):
             raise BadPackage(f"metadata.json has no valid {key} (got {_shown(value)}; expected a language code like en, ko, zh)")
         codes.append(value)
     if codes[0] == codes[1]:

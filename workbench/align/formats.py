@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Iterable, Literal, Sequence
 
 from ..errors import BadInput
+from ..languages import tmx_tag
 
 Unit = Literal["paragraph", "sentence"]
 # every link type the search can produce, in the order reports list them
@@ -157,13 +158,10 @@ def _xml(text: str) -> str:
     return escape(_XML_BAD.sub("", text), {'"': "&quot;"})
 
 
-TMX_LANG = {"en": "en", "ko": "ko", "zh": "zh-CN", "zt": "zh-TW"}
-
-
 def to_tmx(pairs: Sequence[tuple[str, str]], src_lang: str, tgt_lang: str, segtype: str = "paragraph") -> str:
     from .. import __version__
 
-    sl, tl = TMX_LANG.get(src_lang, src_lang), TMX_LANG.get(tgt_lang, tgt_lang)
+    sl, tl = tmx_tag(src_lang), tmx_tag(tgt_lang)
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<tmx version="1.4">',
              f'  <header creationtool="Parallax" creationtoolversion="{_xml(str(__version__))}" '
              f'datatype="plaintext" segtype="{segtype}" adminlang="en" srclang="{sl}" o-tmf="Parallax"/>',

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from ..align import GlossaryTerm, number_tokens
+from ..languages import script_counts
 
 
 @dataclass(frozen=True)
@@ -132,8 +133,6 @@ def check_script(text: str, lang: str) -> list[Issue]:
     """The cell is in the wrong script or mixes in another: stray English words (acronyms such as
     CPV are fine), Korean in the Chinese column, Chinese in the Korean one, Japanese kana, and
     traditional characters in (simplified) Chinese."""
-    from ..langid import script_counts
-
     issues: list[Issue] = []
     sc = script_counts(text)
     if not sc.letters:

@@ -8,9 +8,9 @@ import re
 from collections import Counter
 from typing import Iterable, Sequence
 
-Op = tuple[str, str, str]  # (tag, text in a, text in b); tag: equal | replace | delete | insert
+from ..languages import language
 
-CJK_LANGS = {"ko", "zh", "zt", "ja"}
+Op = tuple[str, str, str]  # (tag, text in a, text in b); tag: equal | replace | delete | insert
 
 _EN_TOKEN = re.compile(r"\w+(?:['’\-]\w+)*|\s+|[^\w\s]")
 
@@ -18,7 +18,7 @@ _EN_TOKEN = re.compile(r"\w+(?:['’\-]\w+)*|\s+|[^\w\s]")
 def tokens(text: str, lang: str) -> list[str]:
     """Diff units: characters for Chinese, Korean and Japanese; words, spaces and punctuation
     marks otherwise."""
-    if lang in CJK_LANGS:
+    if language(lang).cjk:
         return list(text)
     return _EN_TOKEN.findall(text)
 
@@ -53,7 +53,7 @@ def diff_texts(a: str, b: str, lang: str) -> list[Op]:
     for tag, i1, i2, j1, j2 in Levenshtein.opcodes(ta, tb):
         raw.append(["equal" if tag == "equal" else "change", ta[i1:i2], tb[j1:j2]])
     # fold tiny equal runs sandwiched between changes
-    cjk = lang in CJK_LANGS
+    cjk = language(lang).cjk
     for k in range(1, len(raw) - 1):
         tag, pa, pb = raw[k]
         if tag == "equal" and raw[k - 1][0] == "change" and raw[k + 1][0] == "change":

@@ -9,6 +9,7 @@ from typing import Sequence
 
 from ..align import GlossaryTerm, align_texts
 from ..errors import MissingModel, install_hint
+from ..languages import language
 from .diff import Op, diff_texts, similarity
 
 DRIFT_CHRF = 30.0  # a back-translation scoring below this chrF against the English is flagged
@@ -18,8 +19,7 @@ DRIFT_BELOW_MEDIAN = 20.0  # ... and so is one this far below the document's med
 def _bleu(lang: str, sentence: bool):
     from sacrebleu.metrics import BLEU
 
-    tokenize = {"zh": "zh", "zt": "zh", "ko": "char", "ja": "char"}.get(lang, "13a")
-    return BLEU(tokenize=tokenize, effective_order=sentence)
+    return BLEU(tokenize=language(lang).bleu_tokenize, effective_order=sentence)
 
 
 def sentence_metrics(hyp: str, ref: str, lang: str) -> dict[str, float]:

@@ -24,13 +24,13 @@ from ..documents import Document
 from ..errors import MissingModel
 from ..models import PackageInfo, installed_packages
 from . import pipeline
-from .data import (NO_SPACE_LANGS, AlignedDocument, DecodeOptions, ProgressFn, SentenceTranslation,
+from .data import (AlignedDocument, DecodeOptions, ProgressFn, SentenceTranslation,
                    join_sentences)
 from .translators import (POOL, ThreadOptions, TranslatorPool, decode_tokens, load_tokenizer, load_translator,
                           release_translators, resolve_device, run_ctranslate2)
 
 __all__ = [
-    "AlignedDocument", "DecodeOptions", "Engine", "NO_SPACE_LANGS", "POOL", "ProgressFn", "SentenceTranslation",
+    "AlignedDocument", "DecodeOptions", "Engine", "POOL", "ProgressFn", "SentenceTranslation",
     "ThreadOptions", "TranslatorPool", "decode_tokens", "join_sentences", "load_tokenizer", "load_translator",
     "release_translators", "resolve_device",
 ]

@@ -8,15 +8,13 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from ..documents import Document, Paragraph
+from ..languages import joins_without_spaces
 
 # (target language, sentences done, sentences total) for progress bars
 ProgressFn = Callable[[str, int, int], None]
 
-NO_SPACE_LANGS = {"zh", "zt", "ja", "th"}  # sentences are joined without a space
-
-
 def join_sentences(sentences: Sequence[str], lang: str) -> str:
-    return ("" if lang in NO_SPACE_LANGS else " ").join(s for s in sentences if s)
+    return ("" if joins_without_spaces(lang) else " ").join(s for s in sentences if s)
 
 
 @dataclass(frozen=True)

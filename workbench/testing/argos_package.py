@@ -61,25 +61,13 @@ from pathlib import Path
 
 import numpy as np
 
+from ..languages import language_name
+
 __all__ = ["train_sentencepiece", "build_copy_model", "build_argos_package", "archive_members", "write_zip"]
 
 # Margins, in logits, between the right choice and the best wrong one.
 _ATTENTION_MARGIN = 40.0
 _OUTPUT_MARGIN = 40.0
-
-_LANGUAGE_NAMES = {
-    "ar": "Arabic",
-    "de": "German",
-    "en": "English",
-    "es": "Spanish",
-    "fr": "French",
-    "it": "Italian",
-    "ja": "Japanese",
-    "ko": "Korean",
-    "pt": "Portuguese",
-    "ru": "Russian",
-    "zh": "Chinese",
-}
 
 
 # ---------------------------------------------------------------------------
@@ -448,9 +436,9 @@ def build_argos_package(
             "package_version": package_version,
             "argos_version": "1.9",
             "from_code": from_code,
-            "from_name": _LANGUAGE_NAMES.get(from_code, from_code),
+            "from_name": language_name(from_code),
             "to_code": to_code,
-            "to_name": _LANGUAGE_NAMES.get(to_code, to_code),
+            "to_name": language_name(to_code),
             "type": "translate",
         }
         if target_prefix:
