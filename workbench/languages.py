@@ -30,6 +30,7 @@ ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu zt pb
 """.split())
 
 Script = Literal["latin", "hangul", "han", "kana", "other"]  # the fields of ScriptCounts
+_SCRIPTS: tuple[Script, ...] = ("latin", "hangul", "han", "kana", "other")
 
 
 @dataclass(frozen=True)
@@ -187,8 +188,13 @@ class ScriptCounts:
         """The share of letters written in any of `scripts`."""
         return sum(self.share(s) for s in set(scripts))
 
+    @property
+    def present(self) -> tuple[str, ...]:
+        """The scripts the text has letters of."""
+        return tuple(s for s in _SCRIPTS if getattr(self, s))
+
     def dominant(self) -> str:
-        return max(("latin", "hangul", "han", "kana", "other"), key=lambda s: getattr(self, s))
+        return max(_SCRIPTS, key=lambda s: getattr(self, s))
 
 
 def script_counts(text: str) -> ScriptCounts:
