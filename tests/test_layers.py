@@ -18,21 +18,22 @@ import pytest
 from conftest import ROOT, sample_texts
 from workbench.documents import from_text
 from workbench.engine import POOL, Engine
-from workbench.errors import BadPackage
+from workbench.errors import BadPackage, MissingModel
 from workbench.models import find_package, install_archive
 from workbench.testing.argos_package import build_argos_package
 
 PACKAGE = ROOT / "workbench"
 
 # Lowest first. A module may import its own layer and the ones before it, never one after it.
+# (messages and naming: the cli helper's modules, which import nothing of the workbench.)
 LAYERS: list[set[str]] = [
-    {"errors", "languages", "testing"},
-    {"packages", "segment", "langid", "cache"},
-    {"documents", "export"},
-    {"engine"},
-    {"models", "align", "corpus", "corpus_output", "batch"},
-    {"compare", "distributed"},
-    {"cli", "cli_compare", "__main__"},
+    {"errors", "languages", "messages", "naming", "testing"},  # facts and words
+    {"packages", "segment", "langid", "cache"},  # the package store, splitting, identification, cache
+    {"documents", "corpus"},  # reading
+    {"engine"},  # translating
+    {"models", "align", "export", "corpus_output"},  # installs (store + engine), aligning, writing
+    {"compare", "batch", "distributed"},  # comparing, runs
+    {"cli", "__main__"},  # the front ends
     {"app"},
 ]
 
@@ -158,6 +159,14 @@ def test_a_warm_run_stats_each_model_file_once(models, cache, monkeypatch, sente
     done = engine.translate_documents([doc], ["ko", "zh"])
     assert done[0].complete and cache.hits >= doc.sentence_count
     assert sorted(seen) == sorted(str(p.path / "model" / "model.bin") for p in models.values())
+
+
+def test_routes_are_checked_for_every_target_before_any_work(models):
+    """A generator of source languages was spent on the first target: a missing model for the
+    second one was only found mid-run."""
+    with pytest.raises(MissingModel) as err:
+        Engine().check_routes((lang for lang in ["en"]), ["ko", "ja"])
+    assert "en→ja" in str(err.value)
 
 
 # ---------------------------------------------------------------- 18.7: the output's script

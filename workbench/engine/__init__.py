@@ -81,10 +81,11 @@ class Engine:
         """The chain of every pair, from one scan of the packages; one MissingModel naming every
         pair without a route (and one command for all of them), before any work starts."""
         pkgs = self.packages()
+        sources = sorted(set(from_codes))  # once: a generator would be spent after the first target
         chains: dict[tuple[str, str], list[PackageInfo]] = {}
         missing = []
         for lang in targets:
-            for from_code in sorted(set(from_codes)):
+            for from_code in sources:
                 if from_code != lang:
                     try:
                         chains[(from_code, lang)] = self.route(from_code, lang, pkgs)
