@@ -219,3 +219,27 @@ def test_reinstalls_leave_no_translator_behind_without_a_call_from_the_store(no_
     assert sum(1 for key in POOL._translators if key[0] == str(pkg.path)) == 1
     install_archive(package_files["ko"])
     assert sum(1 for key in POOL._translators if key[0] == str(pkg.path)) == 0
+
+
+# ---------------------------------------------------------------- one CSV writer
+
+
+def test_the_three_reports_neutralise_formula_cells_alike():
+    """Alignment, Comparison and CheckReport CSVs go through export.csv_text, as the tables do."""
+    import csv
+    import io
+
+    from workbench.align import Alignment, make_link
+    from workbench.compare import check_alignment, compare_texts
+
+    english = ["=HYPERLINK(1)", "+1 more", "@SUM(A1)", "-2 less"]
+    version = ["=1+1", "+2", "@x", "-3"]
+    alignment = Alignment(tuple(make_link((i,), (i,)) for i in range(4)), tuple(english), tuple(version), "ko",
+                          "paragraph")
+    reports = {"alignment": alignment, "comparison": compare_texts(english, version, "en"),
+               "check": check_alignment(alignment)}
+    for name, report in reports.items():
+        cells = [c for row in csv.reader(io.StringIO(report.to_csv())) for c in row]
+        raw = [c for row in csv.reader(io.StringIO(report.to_csv(raw=True))) for c in row]
+        assert not any(c.startswith(("=", "+", "@", "-")) for c in cells), name
+        assert any(c.startswith("=") for c in raw), name

@@ -121,18 +121,12 @@ class Alignment:
 
     def to_csv(self, raw: bool = False) -> str:
         """RFC 4180 CSV, one row per link; indices 1-based for people; cells neutralised."""
-        from ..export import neutralise
+        from ..export import csv_text
 
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\r\n")
         label = "paragraph" if self.unit == "paragraph" else "sentence"
-        w.writerow(["link", "type", "confidence", f"en {label}", f"{self.lang} {label}", "en", self.lang])
-        for r in self.rows():
-            cells = [r["en"], r[self.lang]]
-            if not raw:
-                cells = [neutralise(c) for c in cells]
-            w.writerow([r["link"], r["type"], f"{r['confidence']:.3f}", _span(r["src"]), _span(r["tgt"]), *cells])
-        return buf.getvalue()
+        header = ["link", "type", "confidence", f"en {label}", f"{self.lang} {label}", "en", self.lang]
+        return csv_text(header, ([r["link"], r["type"], f"{r['confidence']:.3f}", _span(r["src"]), _span(r["tgt"]),
+                                  r["en"], r[self.lang]] for r in self.rows()), raw)
 
     def csv_bytes(self, raw: bool = False) -> bytes:
         return self.to_csv(raw).encode("utf-8-sig")

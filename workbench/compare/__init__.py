@@ -21,15 +21,14 @@
 """
 
 from .checks import Issue, check_glossary, check_numbers, check_script
-from .diff import (DIFF_CSS, Op, diff_counts, diff_texts, diff_to_html, diff_to_text, similarity,
-                   tokens)
+from .diff import Op, diff_counts, diff_texts, diff_to_html, diff_to_text, similarity, tokens
 from .metrics import (DRIFT_BELOW_MEDIAN, DRIFT_CHRF, RoundTrip, back_translate, corpus_metrics, reference_texts,
                       round_trip, round_trip_problem, sentence_metrics)
 from .report import CheckReport, CheckRow, check_alignment, check_documents, check_translation
 from .versions import Comparison, ParagraphDiff, compare_documents, compare_texts, most_divergent, pair_versions
 
 __all__ = [
-    "DIFF_CSS", "DRIFT_BELOW_MEDIAN", "DRIFT_CHRF", "CheckReport", "CheckRow", "Comparison", "Issue",
+    "DRIFT_BELOW_MEDIAN", "DRIFT_CHRF", "CheckReport", "CheckRow", "Comparison", "Issue",
     "Op", "ParagraphDiff", "RoundTrip", "back_translate", "check_alignment", "check_documents", "check_glossary",
     "check_numbers", "check_script", "check_translation", "compare_documents", "compare_texts", "corpus_metrics",
     "diff_counts", "diff_texts", "diff_to_html", "diff_to_text", "most_divergent", "pair_versions",

@@ -87,20 +87,11 @@ def diff_counts(ops: Iterable[Op]) -> dict[str, int]:
     return {"replace": c.get("replace", 0), "insert": c.get("insert", 0), "delete": c.get("delete", 0)}
 
 
-DIFF_CSS = """
-.pd-diff { line-height: 1.7; white-space: pre-wrap; }
-.pd-diff del { background: #ffd7d5; color: #82071e; text-decoration: line-through; }
-.pd-diff ins { background: #ccffd8; color: #055d20; text-decoration: none; }
-.pd-diff del.pd-sub { background: #fff1c2; color: #6b4a00; }
-.pd-diff ins.pd-sub { background: #dbeafe; color: #0a3069; }
-"""
-
-
 def diff_to_html(ops: Iterable[Op], side: str = "both") -> str:
     """The diff as HTML: <del> for deleted text, <ins> for inserted, class "pd-sub" on both halves
     of a substitution; every piece of text is escaped with html.escape. `side="a"` shows only the
-    first version (what was removed or replaced marked), `side="b"` only the second. Style it with
-    `DIFF_CSS` (classes pd-diff, pd-sub)."""
+    first version (what was removed or replaced marked), `side="b"` only the second. The app styles
+    the classes pd-diff and pd-sub (app/compare_render.DIFF_CSS)."""
     parts = ['<span class="pd-diff">']
     for tag, a, b in ops:
         ea, eb = html.escape(a), html.escape(b)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -64,24 +62,20 @@ class CheckReport:
     def to_csv(self, raw: bool = False) -> str:
         """One row per issue (and one per clean link, so the table covers the whole text)."""
         from ..align import _span
-        from ..export import neutralise
+        from ..export import csv_text
 
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\r\n")
-        w.writerow(["en paragraph", f"{self.lang} paragraph", "type", "confidence", "chrF", "BLEU",
-                    "round-trip chrF", "severity", "kind", "issue", "en", self.lang])
+        header = ["en paragraph", f"{self.lang} paragraph", "type", "confidence", "chrF", "BLEU",
+                  "round-trip chrF", "severity", "kind", "issue", "en", self.lang]
+        body = []
         for r in self.rows:
             m = r.metrics or {}
             rt = r.round_trip.chrf if r.round_trip else ""
             base = [_span(r.link.src), _span(r.link.tgt), r.link.type, f"{r.link.confidence:.3f}",
                     m.get("chrf", ""), m.get("bleu", ""), rt]
-            texts = [r.en, r.version] if raw else [neutralise(r.en), neutralise(r.version)]
             for issue in r.issues or [None]:
                 cells = [issue.severity, issue.kind, issue.message] if issue else ["", "", ""]
-                if not raw:
-                    cells = [neutralise(c) for c in cells]
-                w.writerow(base + cells + texts)
-        return buf.getvalue()
+                body.append(base + cells + [r.en, r.version])
+        return csv_text(header, body, raw)
 
 
 def check_alignment(alignment: Alignment, glossary: Sequence[GlossaryTerm] = (),

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass
 from typing import Iterable, Sequence
@@ -80,20 +78,13 @@ class Comparison:
     def to_csv(self, raw: bool = False) -> str:
         """One row per paragraph pair, most divergent first; 1-based paragraph numbers."""
         from ..align import _span
-        from ..export import neutralise
+        from ..export import csv_text
 
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\r\n")
-        w.writerow(["rank", "a paragraph", "b paragraph", "type", "similarity", "substitutions", "insertions",
-                    "deletions", "a", "b", "diff"])
-        for rank, d in enumerate(self.most_divergent(), 1):
-            c = d.counts
-            cells = [d.a, d.b, diff_to_text(d.ops)]
-            if not raw:
-                cells = [neutralise(x) for x in cells]
-            w.writerow([rank, _span(d.link.src), _span(d.link.tgt), d.type, f"{d.similarity:.3f}",
-                        c["replace"], c["insert"], c["delete"], *cells])
-        return buf.getvalue()
+        header = ["rank", "a paragraph", "b paragraph", "type", "similarity", "substitutions", "insertions",
+                  "deletions", "a", "b", "diff"]
+        return csv_text(header, ([rank, _span(d.link.src), _span(d.link.tgt), d.type, f"{d.similarity:.3f}",
+                                  d.counts["replace"], d.counts["insert"], d.counts["delete"], d.a, d.b,
+                                  diff_to_text(d.ops)] for rank, d in enumerate(self.most_divergent(), 1)), raw)
 
 
 def most_divergent(diffs: Iterable[ParagraphDiff], top: int | None = None) -> list[ParagraphDiff]:
