@@ -60,7 +60,9 @@ def import_graph() -> dict[str, set[str]]:
                     mod = ".".join(base + ([node.module] if node.module else []))
                 else:
                     mod = node.module or ""
-                mods = [f"{mod}.{a.name}" for a in node.names] + [mod]
+                # `from . import limits` is the submodule (its package runs first, but that is
+                # no dependency); `from .model import Document` is the module
+                mods = [f"{mod}.{a.name}" if f"{mod}.{a.name}" in files else mod for a in node.names]
             else:
                 continue
             for mod in mods:
