@@ -273,7 +273,7 @@ def test_installs_are_serialised_and_clean_up_after_a_killed_one(no_models, pack
 
 def test_reinstall_without_an_atomic_exchange(no_models, package_files, monkeypatch):
     """Where renameat2(RENAME_EXCHANGE) is missing, the old folder is moved aside, the new one in."""
-    import workbench.models as models_module
+    import workbench.packages as models_module  # the install transaction moved from models.py to packages.py
 
     first = install_archive(package_files["ko"])
     before = (first.path / "model" / "model.bin").stat().st_ino

@@ -73,6 +73,12 @@ def to_csv(docs: Sequence[AlignedDocument], by: By = "paragraph", raw: bool = Fa
     and shows Korean and Chinese instead of mojibake.
     """
     header, body = rows(docs, by)
+    return csv_text(header, body, raw)
+
+
+def csv_text(header: Sequence[object], body: Iterable[Sequence[object]], raw: bool = False) -> str:
+    """The one CSV writer of the tables and reports (translations, alignments, comparisons,
+    checks): RFC 4180 (CRLF, quotes doubled), every text cell neutralised unless `raw`."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     w.writerow(header)

@@ -7,55 +7,12 @@ and langdetect, seeded, only separates the Latin-script languages.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-LANGUAGE_NAMES = {
-    "en": "English", "ko": "Korean", "zh": "Chinese", "ja": "Japanese", "fr": "French",
-    "de": "German", "es": "Spanish", "ru": "Russian", "ar": "Arabic", "it": "Italian",
-    "pt": "Portuguese", "vi": "Vietnamese", "zt": "Chinese (traditional)",
-}
-
-
-def language_name(code: str) -> str:
-    return LANGUAGE_NAMES.get(code, code)
-
-
-@dataclass(frozen=True)
-class ScriptCounts:
-    """How many letters of each script a text has (digits, punctuation and spaces excluded)."""
-
-    latin: int = 0
-    hangul: int = 0
-    han: int = 0
-    kana: int = 0
-    other: int = 0
-
-    @property
-    def letters(self) -> int:
-        return self.latin + self.hangul + self.han + self.kana + self.other
-
-    def share(self, script: str) -> float:
-        return getattr(self, script) / self.letters if self.letters else 0.0
-
-
-def script_counts(text: str) -> ScriptCounts:
-    latin = hangul = han = kana = other = 0
-    for ch in text:
-        cp = ord(ch)
-        if 0xAC00 <= cp <= 0xD7A3 or 0x1100 <= cp <= 0x11FF or 0x3130 <= cp <= 0x318F:
-            hangul += 1
-        elif 0x4E00 <= cp <= 0x9FFF or 0x3400 <= cp <= 0x4DBF or 0xF900 <= cp <= 0xFAFF or 0x20000 <= cp <= 0x2FA1F:
-            han += 1
-        elif 0x3040 <= cp <= 0x30FF:
-            kana += 1
-        elif ch.isalpha():
-            if unicodedata.name(ch, "").startswith("LATIN"):
-                latin += 1
-            else:
-                other += 1
-    return ScriptCounts(latin, hangul, han, kana, other)
+# The language facts live in languages.py; these names are kept here for the modules and users
+# that import them from langid.
+from .languages import ScriptCounts, language_name, parse_lang, script_counts  # noqa: F401,E402
 
 
 @dataclass(frozen=True)
@@ -144,61 +101,3 @@ def detect_language(text: str, sample_chars: int = 5000) -> Detection:
     best = probs[0]
     code = best.lang.split("-")[0]
     return Detection(code, float(best.prob), sc)
-
-
-# ISO 639-1, plus Argos's own codes: zt (Chinese, traditional script) and pb (Brazilian Portuguese).
-ISO_639_1 = frozenset("""
-aa ab ae af ak am an ar as av ay az ba be bg bi bm bn bo br bs ca ce ch co cr cs cu cv cy da de dv dz
-ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz ia id ie ig ii
-ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu lv mg mh mi
-mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw
-sa sc sd se sg si sk sl sm sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk
-ur uz ve vi vo wa wo xh yi yo za zh zu zt pb
-""".split())
-
-# What people type for the languages Parallax is about (checked before ISO 639-1, so `kr`, which
-# is Kanuri there, means Korean here). A region tag after a known code is dropped (en-US → en),
-# except for Chinese, where it says which script: Taiwan/Hong Kong/Macau and Hant are traditional
-# (Argos's `zt`), everything else simplified (`zh`).
-LANGUAGE_ALIASES = {
-    "kr": "ko", "kor": "ko", "korean": "ko", "한국어": "ko", "조선어": "ko",
-    "cn": "zh", "zho": "zh", "chi": "zh", "chinese": "zh", "mandarin": "zh", "中文": "zh", "汉语": "zh",
-    "简体中文": "zh", "zh-hans": "zh", "simplified chinese": "zh", "chinese (simplified)": "zh",
-    "zh-hant": "zt", "zh-tw": "zt", "zh-hk": "zt", "zh-mo": "zt", "繁體中文": "zt",
-    "traditional chinese": "zt", "chinese (traditional)": "zt",
-    "eng": "en", "english": "en", "jp": "ja", "jpn": "ja", "japanese": "ja",
-}
-_NAMES = {name.lower(): code for code, name in LANGUAGE_NAMES.items()}
-
-
-def parse_lang(code: str) -> str:
-    """The language code for what a user typed: `ko`, `KR`, `korean`, `ko_KR`, `zh-Hans`... one
-    place for every command and the app. UsageError (exit 2) with close matches otherwise."""
-    from .errors import UsageError
-
-    c = " ".join(code.strip().lower().replace("_", "-").split())
-    if c in LANGUAGE_ALIASES:
-        return LANGUAGE_ALIASES[c]
-    if c in _NAMES:
-        return _NAMES[c]
-    if c in ISO_639_1:
-        return c
-    base, _, region = c.partition("-")
-    if region and base in ("zh", "cmn"):
-        return "zt" if region.split("-")[-1] in ("tw", "hk", "mo", "hant") or "hant" in region else "zh"
-    if region:
-        base = LANGUAGE_ALIASES.get(base, base)
-        if base in ISO_639_1:
-            return base
-    raise UsageError(f"unknown language code {code.strip()!r}; {_suggest(c)}")
-
-
-def _suggest(typed: str) -> str:
-    import difflib
-
-    words = sorted({*LANGUAGE_ALIASES, *_NAMES, *LANGUAGE_NAMES})
-    close = difflib.get_close_matches(typed, words, n=3, cutoff=0.6)
-    codes = list(dict.fromkeys(LANGUAGE_ALIASES.get(w) or _NAMES.get(w) or w for w in close))
-    if codes:
-        return "did you mean " + " or ".join(f"{c} ({language_name(c)})" for c in codes) + "?"
-    return "use ISO 639-1 codes like en, ko, zh"

@@ -86,7 +86,9 @@ from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _package_version
 from pathlib import Path
 
+from .languages import language
 from .protect import find_spans
+
 
 def _pysbd_version() -> str:
     try:
@@ -101,10 +103,10 @@ MAX_SENTENCE_CHARS = 400
 
 # Persistent caches of splits (cache.TranslationCache.get_segments) key on this: any edit of
 # these rules, or another pySBD, gives another version and so fresh splits.
-VERSION = (hashlib.sha256(Path(__file__).read_bytes() + Path(__file__).with_name("protect.py").read_bytes())
+# The registry decides which rules split which language, and protected spans are never split: their
+# edits count too.
+VERSION = (hashlib.sha256(b"".join((Path(__file__).parent / f).read_bytes() for f in ("segment.py", "languages.py", "protect.py")))
            .hexdigest()[:16] + "-pysbd-" + _pysbd_version())
-
-_CJK_LANGS = frozenset({"ko", "zh", "ja"})
 
 # pySBD segmenter: built once (construction is slow) and shared.  Segmenter
 # keeps per-call state on the instance, so calls are serialised with a lock.
@@ -146,10 +148,8 @@ def sentence_spans(paragraph: str, lang: str = "en") -> list[tuple[int, int]]:
 
 
 def _lang_key(lang: str | None) -> str:
-    base = re.split(r"[-_]", (lang or "en").strip().lower(), maxsplit=1)[0]
-    if base == "ko":
-        return "ko"
-    return "cjk" if base in _CJK_LANGS else "en"
+    """Which rules split `lang` ("en", "ko" or "cjk"): the language registry decides."""
+    return language(lang or "en").sentence_rule
 
 
 def _spans(text: str, key: str) -> tuple[tuple[int, int], ...]:

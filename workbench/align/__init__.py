@@ -36,6 +36,7 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import MissingModel, UsageError
+from ..languages import in_script, language_name
 from ..messages import install_hint
 from .formats import (LINK_TYPES, Alignment, GlossaryTerm, Link, Unit, _span, check_links, glossary_from_bytes,
                       link_scores, load_glossary, load_gold, make_link, parse_glossary, read_sentence_file,
@@ -199,26 +200,9 @@ def _align(source: Sequence[str], target: Sequence[str], lang: str, mt: Sequence
 
 # ---------------------------------------------------------------- machine translation
 
-_SCRIPT = {"ko": "hangul", "zh": "han", "zt": "han", "ja": "han"}
-
-
-def in_script(texts: Sequence[str], lang: str) -> bool:
-    """Whether `texts` are written mostly in `lang`'s script (Hangul for ko, Han for zh); True
-    for languages without a script rule. Used to refuse a "machine translation" that is not."""
-    from ..langid import script_counts
-
-    script = _SCRIPT.get(lang)
-    if script is None:
-        return True
-    sc = script_counts(" ".join(texts))
-    return not sc.letters or sc.share(script) + (sc.share("kana") if lang == "ja" else 0) >= 0.3
-
-
 def machine_translation(engine, sentences: Sequence[str], lang: str, src_lang: str = "en") -> tuple[list[str] | None, str]:
     """Machine translations of `sentences` with `engine`, or None and the reason (no model, or
     output that is not in the target's script, as with a test echo model)."""
-    from ..langid import language_name
-
     if engine is None:
         return None, NO_MT_NOTE
     try:

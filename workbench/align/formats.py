@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Iterable, Literal, Sequence
 
 from ..errors import BadInput
+from ..languages import tmx_tag
 
 Unit = Literal["paragraph", "sentence"]
 # every link type the search can produce, in the order reports list them
@@ -120,18 +121,12 @@ class Alignment:
 
     def to_csv(self, raw: bool = False) -> str:
         """RFC 4180 CSV, one row per link; indices 1-based for people; cells neutralised."""
-        from ..export import neutralise
+        from ..export import csv_text
 
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\r\n")
         label = "paragraph" if self.unit == "paragraph" else "sentence"
-        w.writerow(["link", "type", "confidence", f"en {label}", f"{self.lang} {label}", "en", self.lang])
-        for r in self.rows():
-            cells = [r["en"], r[self.lang]]
-            if not raw:
-                cells = [neutralise(c) for c in cells]
-            w.writerow([r["link"], r["type"], f"{r['confidence']:.3f}", _span(r["src"]), _span(r["tgt"]), *cells])
-        return buf.getvalue()
+        header = ["link", "type", "confidence", f"en {label}", f"{self.lang} {label}", "en", self.lang]
+        return csv_text(header, ([r["link"], r["type"], f"{r['confidence']:.3f}", _span(r["src"]), _span(r["tgt"]),
+                                  r["en"], r[self.lang]] for r in self.rows()), raw)
 
     def csv_bytes(self, raw: bool = False) -> bytes:
         return self.to_csv(raw).encode("utf-8-sig")
@@ -157,13 +152,10 @@ def _xml(text: str) -> str:
     return escape(_XML_BAD.sub("", text), {'"': "&quot;"})
 
 
-TMX_LANG = {"en": "en", "ko": "ko", "zh": "zh-CN", "zt": "zh-TW"}
-
-
 def to_tmx(pairs: Sequence[tuple[str, str]], src_lang: str, tgt_lang: str, segtype: str = "paragraph") -> str:
     from .. import __version__
 
-    sl, tl = TMX_LANG.get(src_lang, src_lang), TMX_LANG.get(tgt_lang, tgt_lang)
+    sl, tl = tmx_tag(src_lang), tmx_tag(tgt_lang)
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<tmx version="1.4">',
              f'  <header creationtool="Parallax" creationtoolversion="{_xml(str(__version__))}" '
              f'datatype="plaintext" segtype="{segtype}" adminlang="en" srclang="{sl}" o-tmf="Parallax"/>',

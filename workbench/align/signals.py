@@ -36,6 +36,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ..languages import language
 from .formats import GlossaryTerm
 from .numbers import number_tokens
 
@@ -311,7 +312,7 @@ _SENT_END = re.compile(r"[.!?]+[\"”’)\]]*(?=\s|$)")
 
 
 def sentence_count(text: str, lang: str) -> int:
-    n = len((_SENT_END_CJK if lang in ("zh", "ja", "zt") else _SENT_END).findall(text))
+    n = len((_SENT_END_CJK if language(lang).sentence_rule == "cjk" else _SENT_END).findall(text))
     return max(n, 1)
 
 

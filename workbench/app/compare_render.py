@@ -4,7 +4,7 @@
   beside the translation; omitted (1-0), added (0-1), merged/split and low-confidence links are
   marked; with a `compare.CheckReport` each row also carries its issues and scores.
 * `diff_html`: the most divergent paragraph pairs of a `compare.Comparison`, changes highlighted
-  with `compare.DIFF_CSS` (side by side or inline).
+  with `DIFF_CSS` (side by side or inline).
 * `issues_html`: one row per check issue.
 
 Every piece of user or model text goes through html.escape (the diff pieces through
@@ -18,7 +18,7 @@ from typing import Sequence
 
 from workbench.align import Alignment, Link
 from workbench.app.render import _KO_FONTS, _ZH_FONTS, FONT_STACK, paginate
-from workbench.compare import DIFF_CSS, CheckReport, CheckRow, ParagraphDiff
+from workbench.compare import CheckReport, CheckRow, ParagraphDiff
 from workbench.langid import language_name
 
 PAGE_SIZE = 50  # links or issues per page
@@ -26,6 +26,15 @@ LOW_CONFIDENCE = 0.5  # links below this posterior are marked
 TYPE_LABELS = {"1-1": "", "2-1": "merged", "1-2": "split", "3-1": "merged", "1-3": "split", "2-2": "re-cut",
                "1-0": "omitted", "0-1": "added"}
 SEVERITY_ORDER = {"error": 0, "warning": 1, "note": 2}
+
+# the classes compare.diff_to_html puts on a diff (moved here from compare: styling is the app's)
+DIFF_CSS = """
+.pd-diff { line-height: 1.7; white-space: pre-wrap; }
+.pd-diff del { background: #ffd7d5; color: #82071e; text-decoration: line-through; }
+.pd-diff ins { background: #ccffd8; color: #055d20; text-decoration: none; }
+.pd-diff del.pd-sub { background: #fff1c2; color: #6b4a00; }
+.pd-diff ins.pd-sub { background: #dbeafe; color: #0a3069; }
+"""
 
 CSS = f"""
 .pc-view {{ font-family: {FONT_STACK}; line-height: 1.65; font-size: .95rem; }}

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Literal, Sequence
 
 from workbench.documents import Document
-from workbench.engine import NO_SPACE_LANGS, AlignedDocument, SentenceTranslation
-from workbench.langid import language_name
+from workbench.engine import AlignedDocument, SentenceTranslation
+from workbench.languages import joins_without_spaces, language_name
 
 By = Literal["paragraph", "sentence"]
 
@@ -97,7 +97,7 @@ def _span(p: int, i: int, text: str, title: str = "", low: bool = False) -> str:
 
 def _source_cell(doc: Document, p: int, indexes: Sequence[int]) -> str:
     sentences = doc.paragraphs[p].sentences
-    sep = "" if doc.lang in NO_SPACE_LANGS else " "
+    sep = "" if joins_without_spaces(doc.lang) else " "
     return sep.join(_span(p, i, sentences[i]) for i in indexes)
 
 
@@ -105,7 +105,7 @@ def _target_cell(aligned: AlignedDocument | None, lang: str, p: int, indexes: Se
     done: Sequence[SentenceTranslation] = ()
     if aligned is not None and lang in aligned.translations and p < len(aligned.translations[lang]):
         done = aligned.translations[lang][p]
-    sep = "" if lang in NO_SPACE_LANGS else " "
+    sep = "" if joins_without_spaces(lang) else " "
     parts = []
     for i in indexes:
         if i < len(done):

@@ -22,17 +22,16 @@ from typing import Iterable, Iterator, Sequence
 from ..cache import TranslationCache
 from ..documents import Document
 from ..errors import MissingModel
-from ..models import PackageInfo, installed_packages
+from ..packages import PackageInfo, installed_packages
 from . import pipeline
-from .data import (NO_SPACE_LANGS, AlignedDocument, DecodeOptions, ProgressFn, SentenceTranslation,
-                   join_sentences)
+from .data import AlignedDocument, DecodeOptions, ProgressFn, SentenceTranslation, Signature, join_sentences
 from .translators import (POOL, ThreadOptions, TranslatorPool, decode_tokens, load_tokenizer, load_translator,
-                          release_translators, resolve_device, run_ctranslate2)
+                          release_translators, resolve_device, run_ctranslate2, smoke_test)
 
 __all__ = [
-    "AlignedDocument", "DecodeOptions", "Engine", "NO_SPACE_LANGS", "POOL", "ProgressFn", "SentenceTranslation",
+    "AlignedDocument", "DecodeOptions", "Engine", "POOL", "ProgressFn", "SentenceTranslation", "Signature",
     "ThreadOptions", "TranslatorPool", "decode_tokens", "join_sentences", "load_tokenizer", "load_translator",
-    "release_translators", "resolve_device",
+    "release_translators", "resolve_device", "smoke_test",
 ]
 
 
@@ -48,11 +47,15 @@ class Engine:
     # ------------------------------------------------------------ routing
 
     def packages(self) -> list[PackageInfo]:
-        return installed_packages()
+        """The installed packages, scanned afresh; the pool drops what it holds of any other."""
+        pkgs = installed_packages()
+        POOL.prune(pkgs)
+        return pkgs
 
-    def route(self, from_code: str, to_code: str) -> list[PackageInfo]:
-        """The package chain for a pair: direct if installed, else through English."""
-        pkgs = self.packages()
+    def route(self, from_code: str, to_code: str, packages: Sequence[PackageInfo] | None = None) -> list[PackageInfo]:
+        """The package chain for a pair: direct if installed, else through English. `packages`: a
+        scan already taken (by default the packages are scanned afresh)."""
+        pkgs = self.packages() if packages is None else packages
         direct = {(p.from_code, p.to_code): p for p in reversed(pkgs)}  # newest wins
         if (from_code, to_code) in direct:
             return [direct[(from_code, to_code)]]
@@ -74,19 +77,27 @@ class Engine:
         out.discard(from_code)
         return sorted(out)
 
-    def check_routes(self, from_codes: Iterable[str], targets: Sequence[str]) -> None:
-        """One MissingModel naming every pair without a route (and one command for all of them),
-        before any work starts."""
+    def routes(self, from_codes: Iterable[str], targets: Sequence[str]) -> dict[tuple[str, str], list[PackageInfo]]:
+        """The chain of every pair, from one scan of the packages; one MissingModel naming every
+        pair without a route (and one command for all of them), before any work starts."""
+        pkgs = self.packages()
+        sources = sorted(set(from_codes))  # once: a generator would be spent after the first target
+        chains: dict[tuple[str, str], list[PackageInfo]] = {}
         missing = []
         for lang in targets:
-            for from_code in sorted(set(from_codes)):
+            for from_code in sources:
                 if from_code != lang:
                     try:
-                        self.route(from_code, lang)
+                        chains[(from_code, lang)] = self.route(from_code, lang, pkgs)
                     except MissingModel as exc:
                         missing.append(exc)
         if missing:
             raise MissingModel.several(missing)
+        return chains
+
+    def check_routes(self, from_codes: Iterable[str], targets: Sequence[str]) -> None:
+        """`routes`, for callers that only need to know every pair can be translated."""
+        self.routes(from_codes, targets)
 
     # ------------------------------------------------------------ sentences
 
@@ -129,14 +140,19 @@ class Engine:
     # ------------------------------------------------------------ documents
 
     def _events(self, docs: Iterable[Document], targets: Sequence[str], progress: ProgressFn | None,
-                use_cache: bool, total: int | None) -> Iterator[pipeline.Event]:
+                use_cache: bool, total: int | None,
+                chains: dict[tuple[str, str], list[PackageInfo]] | None = None) -> Iterator[pipeline.Event]:
+        """`chains`: routes already found; the others come from one scan, taken when first needed."""
         pipe = self._pipeline()
-        chains: dict[tuple[str, str], list[PackageInfo]] = {}
+        chains = dict(chains or {})
+        scan: list[PackageInfo] = []
 
         def translate(sentences: list[str], from_code: str, to_code: str) -> list[SentenceTranslation]:
             chain = chains.get((from_code, to_code))
             if chain is None:
-                chain = chains[(from_code, to_code)] = self.route(from_code, to_code)
+                if not scan:
+                    scan.append(self.packages())
+                chain = chains[(from_code, to_code)] = self.route(from_code, to_code, scan[0])
             return pipe.translate_chain(sentences, chain, use_cache)
 
         return pipeline.stream(docs, targets, translate, self.options, progress, total)
@@ -157,9 +173,10 @@ class Engine:
     def translate_documents(self, docs: Sequence[Document], targets: Sequence[str],
                             progress: ProgressFn | None = None, use_cache: bool = True) -> list[AlignedDocument]:
         """Every sentence of every document goes through one stream per target language."""
-        self.check_routes((d.lang for d in docs), targets)
+        chains = self.routes((d.lang for d in docs), targets)
         total = sum(d.sentence_count for d in docs)
-        return [e for e in self._events(docs, targets, progress, use_cache, total) if isinstance(e, AlignedDocument)]
+        return [e for e in self._events(docs, targets, progress, use_cache, total, chains)
+                if isinstance(e, AlignedDocument)]
 
     def iter_translate_documents(self, docs: Sequence[Document], targets: Sequence[str],
                                  progress: ProgressFn | None = None, use_cache: bool = True
@@ -169,11 +186,11 @@ class Engine:
         Each chunk rebuilds only the paragraphs it filled. Routes are checked for every pair
         before any work starts, so a missing model fails fast.
         """
-        self.check_routes((d.lang for d in docs), targets)
+        chains = self.routes((d.lang for d in docs), targets)
         current = [AlignedDocument(d, {lang: tuple(() for _ in d.paragraphs) for lang in targets}) for d in docs]
         position = {id(d): i for i, d in enumerate(docs)}
         total = sum(d.sentence_count for d in docs)
-        for event in self._events(docs, targets, progress, use_cache, total):
+        for event in self._events(docs, targets, progress, use_cache, total, chains):
             if isinstance(event, pipeline.ChunkDone):
                 for slot in event.slots:
                     current[position[id(slot.document)]] = slot.aligned()

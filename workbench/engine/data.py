@@ -7,16 +7,16 @@ import math
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
+from ..cache import cache_key
 from ..documents import Document, Paragraph
+from ..languages import joins_without_spaces
+from ..packages import PackageInfo
 
 # (target language, sentences done, sentences total) for progress bars
 ProgressFn = Callable[[str, int, int], None]
 
-NO_SPACE_LANGS = {"zh", "zt", "ja", "th"}  # sentences are joined without a space
-
-
 def join_sentences(sentences: Sequence[str], lang: str) -> str:
-    return ("" if lang in NO_SPACE_LANGS else " ").join(s for s in sentences if s)
+    return ("" if joins_without_spaces(lang) else " ").join(s for s in sentences if s)
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,28 @@ class DecodeOptions:
     def key(self) -> str:
         """Only the options that change the output go into the cache key."""
         return f"beam={self.beam_size};lp={self.length_penalty};unk={self.replace_unknowns};max={self.max_decoding_length}"
+
+
+@dataclass(frozen=True)
+class Signature:
+    """Everything that decides what a package makes of a sentence, in one line (sacrebleu's
+    Signature as the model): the package's identity (pair, version, folder, and its model file as
+    the scan found it: a re-install is another signature) and the decoding settings that change
+    the output. The translation cache keys on it; taken once per package and chunk, so a run
+    costs one stat() of model.bin per package scan, never one per sentence."""
+
+    package: str  # PackageInfo.identity
+    decoding: str  # DecodeOptions.key
+
+    @classmethod
+    def of(cls, pkg: PackageInfo, options: DecodeOptions) -> "Signature":
+        return cls(pkg.identity, options.key)
+
+    def cache_key(self, sentence: str) -> str:
+        return cache_key(self.package, self.decoding, sentence)
+
+    def __str__(self) -> str:
+        return f"{self.package}|{self.decoding}"
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,11 @@ from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Iterator, Sequence, Union
 
 from .. import protect
-from ..cache import TranslationCache, cache_key
+from ..cache import TranslationCache
 from ..documents import Document
-from ..models import PackageInfo
+from ..packages import PackageInfo
 from .assembly import Assembler, DocumentSlot, fill_chunk
-from .data import AlignedDocument, DecodeOptions, ProgressFn, SentenceTranslation
+from .data import AlignedDocument, DecodeOptions, ProgressFn, SentenceTranslation, Signature
 
 RunFn = Callable[[PackageInfo, list[str]], list[SentenceTranslation]]  # one package, one batch
 
@@ -75,7 +75,8 @@ class SentencePipeline:
         """One package, one batch for every sentence the cache does not already hold."""
         unique = list(dict.fromkeys(sentences))  # a repeated sentence (a duplicated caption) runs once
         results: dict[str, SentenceTranslation] = {}
-        keys = {s: cache_key(pkg.identity, self.options.key, s) for s in unique} if self.cache is not None else {}
+        signature = Signature.of(pkg, self.options) if self.cache is not None else None
+        keys = {s: signature.cache_key(s) for s in unique} if signature is not None else {}
         if self.cache is not None and use_cache:
             hits = self.cache.get_many(list(keys.values()))
             for s in unique:

@@ -1,9 +1,13 @@
 """The translator pool: one CTranslate2 Translator (and tokenizer) per installed package per process,
-on the chosen device, released when the package at that folder is replaced or removed.
+on the chosen device, dropped when the package at that folder is replaced or removed; and the
+smoke test an install runs before it swaps a package in.
 
 Loading a model is the slow part (seconds), so translators live for the process. They are keyed
-by the package *folder*: when the files at a folder change (a re-install) or the folder goes, the
-old translator is dropped, so repeated re-installs do not pile up models in memory.
+by the package *folder* and remember the package's identity (its model file included, as the scan
+found it): a package with another identity at the same folder (a re-install) replaces the old
+translator, and `prune` drops those of packages no longer installed, so repeated re-installs do
+not pile up models in memory. The pool never looks at the disk itself: the scan's one stat() per
+package is all it needs.
 """
 
 from __future__ import annotations
@@ -12,10 +16,11 @@ import os
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Sequence
 
-from ..errors import UsageError
-from ..models import PackageInfo
+from ..errors import BadPackage, UsageError
+from ..languages import SCRIPT_NAMES, foreign_script, language_name, script_counts
+from ..packages import PackageInfo, _one_line
 from .data import DecodeOptions, SentenceTranslation
 
 DEVICES = ("auto", "cpu", "cuda")
@@ -76,67 +81,81 @@ class ThreadOptions:
         )
 
 
-def _fingerprint(pkg: PackageInfo) -> tuple | None:
-    """What changes when the files at the package's folder are replaced; None when they are gone."""
-    try:
-        st = (pkg.path / "model" / "model.bin").stat()
-    except OSError:
-        return None
-    return (pkg.identity, st.st_ino, st.st_mtime_ns, st.st_size)
+def _new_translator(pkg: PackageInfo, threads: ThreadOptions):
+    import ctranslate2
+
+    return ctranslate2.Translator(str(pkg.path / "model"), device=threads.device, inter_threads=threads.inter_threads,
+                                  intra_threads=threads.intra_threads, compute_type=threads.compute_type)
+
+
+def _new_tokenizer(pkg: PackageInfo):
+    """The package's own tokenizer object from argostranslate (sentencepiece or BPE)."""
+    from argostranslate.package import Package
+
+    return Package(pkg.path).tokenizer
 
 
 class TranslatorPool:
-    """Translators and tokenizers by package folder; thread-safe, one object per process (POOL)."""
+    """Translators and tokenizers by package folder, each with the identity of the package it was
+    loaded from; thread-safe, one object per process (POOL)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._translators: dict[tuple[str, ThreadOptions], tuple[tuple, object]] = {}
-        self._tokenizers: dict[str, tuple[tuple, object]] = {}
+        self._translators: dict[tuple[str, ThreadOptions], tuple[str, object]] = {}
+        self._tokenizers: dict[str, tuple[str, object]] = {}
 
     def translator(self, pkg: PackageInfo, threads: ThreadOptions):
-        import ctranslate2
-
-        fp = _fingerprint(pkg)
+        identity = pkg.identity
         key = (str(pkg.path), threads)
         with self._lock:
-            self._prune_locked()
             entry = self._translators.get(key)
-            if entry is not None and entry[0] == fp:
+            if entry is not None and entry[0] == identity:
                 return entry[1]
-            tr = ctranslate2.Translator(str(pkg.path / "model"), device=threads.device,
-                                        inter_threads=threads.inter_threads, intra_threads=threads.intra_threads,
-                                        compute_type=threads.compute_type)
-            self._translators[key] = (fp, tr)
+            self._drop_locked(str(pkg.path), identity)  # another package was at this folder
+            tr = _new_translator(pkg, threads)
+            self._translators[key] = (identity, tr)
             return tr
 
     def tokenizer(self, pkg: PackageInfo):
         """The package's own tokenizer object from argostranslate (sentencepiece or BPE)."""
-        fp = _fingerprint(pkg)
+        identity = pkg.identity
         key = str(pkg.path)
         with self._lock:
             entry = self._tokenizers.get(key)
-            if entry is not None and entry[0] == fp:
+            if entry is not None and entry[0] == identity:
                 return entry[1]
-        from argostranslate.package import Package
-
-        tok = Package(pkg.path).tokenizer
+        tok = _new_tokenizer(pkg)
         with self._lock:
-            self._tokenizers[key] = (fp, tok)
+            self._drop_locked(key, identity)
+            self._tokenizers[key] = (identity, tok)
         return tok
 
-    def _prune_locked(self) -> None:
-        """Drop what was loaded from a folder whose files have since changed or gone."""
-        for table in (self._translators, self._tokenizers):
-            for key, (fp, _obj) in list(table.items()):
-                path = Path(key[0] if isinstance(key, tuple) else key)
-                if fp is None or _fingerprint_at(path) != fp[1:]:
-                    del table[key]
+    def _drop_locked(self, folder: str, identity: str) -> None:
+        """Forget what was loaded from `folder` for a package other than `identity`."""
+        for key, (ident, _obj) in list(self._translators.items()):
+            if key[0] == folder and ident != identity:
+                del self._translators[key]
+        entry = self._tokenizers.get(folder)
+        if entry is not None and entry[0] != identity:
+            del self._tokenizers[folder]
+
+    def prune(self, installed: Iterable[PackageInfo]) -> int:
+        """Drop what was loaded for packages not among `installed` (a fresh scan): replaced ones
+        (another identity at the folder) and removed ones. Returns how many translators went."""
+        current = {(str(p.path), p.identity) for p in installed}
+        with self._lock:
+            stale = [k for k, (ident, _tr) in self._translators.items() if (k[0], ident) not in current]
+            for k in stale:
+                del self._translators[k]
+            for k in [k for k, (ident, _tok) in self._tokenizers.items() if (k, ident) not in current]:
+                del self._tokenizers[k]
+            return len(stale)
 
     def release(self, path: str | Path | None = None) -> int:
         """Forget the translators loaded from `path` (every one when None); returns how many.
 
-        Called after a package is replaced or removed; a translation still running on a released
-        translator finishes (it holds its own reference), and memory is freed after it."""
+        A translation still running on a released translator finishes (it holds its own
+        reference), and memory is freed after it."""
         with self._lock:
             keys = [k for k in self._translators if path is None or k[0] == str(path)]
             for k in keys:
@@ -149,14 +168,6 @@ class TranslatorPool:
         """Translators held now (for tests and memory checks)."""
         with self._lock:
             return len(self._translators)
-
-
-def _fingerprint_at(path: Path) -> tuple | None:
-    try:
-        st = (path / "model" / "model.bin").stat()
-    except OSError:
-        return None
-    return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 POOL = TranslatorPool()
@@ -239,3 +250,34 @@ def run_ctranslate2(pkg: PackageInfo, sentences: Sequence[str], options: DecodeO
         out.append(SentenceTranslation(decode_tokens(pkg, tokenizer, toks), float(r.scores[0]), len(toks) + 1,
                                        pkg.label))
     return out
+
+
+# ---------------------------------------------------------------- the install's smoke test
+
+SMOKE_SENTENCE = "This is a test."
+
+
+def smoke_test(pkg: PackageInfo) -> None:
+    """Load the model and tokenizer the way translation does, translate one sentence, and check
+    the output is written in the target language's script (an "en→zh" model that writes Hangul
+    is refused); BadPackage (one line) otherwise. The install passes this to the package store.
+
+    Letters left in the smoke sentence's own script pass (models leave names as they are; the
+    tests' echo models copy the sentence), so the check catches a model that writes a third
+    script, not one that does not translate at all. Nothing is kept in the pool."""
+    try:
+        tokenizer = _new_tokenizer(pkg)
+        tokens = tokenizer.encode(SMOKE_SENTENCE)
+        translator = _new_translator(pkg, ThreadOptions(inter_threads=1, intra_threads=1))
+        result = translator.translate_batch([tokens], target_prefix=[[pkg.target_prefix]] if pkg.target_prefix else None,
+                                            beam_size=1, max_decoding_length=32)
+        text = decode_tokens(pkg, tokenizer, result[0].hypotheses[0])
+        if not isinstance(text, str):
+            raise ValueError("the model returned no text")
+    except Exception as exc:
+        detail = _one_line(exc).replace(f"{pkg.path}{os.sep}", "")  # the staging folder means nothing to users
+        raise BadPackage(f"the model does not translate ({exc.__class__.__name__}: {detail})") from None
+    wrong = foreign_script(text, pkg.to_code, allowed=script_counts(SMOKE_SENTENCE).present)
+    if wrong is not None:
+        raise BadPackage(f"the model labelled {pkg.pair} writes {SCRIPT_NAMES[wrong]}, not "
+                         f"{language_name(pkg.to_code)} ({_one_line(text, 40)!r} for {SMOKE_SENTENCE!r})")

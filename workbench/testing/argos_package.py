@@ -58,28 +58,17 @@ import tempfile
 import zipfile
 import zlib
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
+
+from ..languages import language_name
 
 __all__ = ["train_sentencepiece", "build_copy_model", "build_argos_package", "archive_members", "write_zip"]
 
 # Margins, in logits, between the right choice and the best wrong one.
 _ATTENTION_MARGIN = 40.0
 _OUTPUT_MARGIN = 40.0
-
-_LANGUAGE_NAMES = {
-    "ar": "Arabic",
-    "de": "German",
-    "en": "English",
-    "es": "Spanish",
-    "fr": "French",
-    "it": "Italian",
-    "ja": "Japanese",
-    "ko": "Korean",
-    "pt": "Portuguese",
-    "ru": "Russian",
-    "zh": "Chinese",
-}
 
 
 # ---------------------------------------------------------------------------
@@ -255,6 +244,7 @@ def build_copy_model(
     quantization: str | None = None,
     seed: int = 0,
     decoder_position_offset: int = 0,
+    swap: Sequence[tuple[str, str]] = (),
 ) -> Path:
     """Write a CTranslate2 Transformer that copies its source, then emits ``</s>``.
 
@@ -265,7 +255,9 @@ def build_copy_model(
     ``decoder_position_offset`` is the number of forced target-prefix tokens
     that precede the copy (1 for packages with a ``target_prefix``).
     Sources must be shorter than ``max_positions`` tokens (``</s>`` included).
-    Returns ``out_dir``.
+    ``swap``: pairs of pieces (a, b) the model writes for each other (a for b, b for a) instead
+    of copying them: the output projection of a scores b's code, so the model is as real as the
+    echo one but writes, say, Hangul for English words. Returns ``out_dir``.
     """
     from ctranslate2.specs import transformer_spec
 
@@ -392,6 +384,9 @@ def build_copy_model(
 
     projection = zeros(n_vocab, d)
     projection[:, :m] = alpha * codes
+    index = {piece: i for i, piece in enumerate(vocab)}
+    for a, b in swap:
+        projection[[index[a], index[b]], :m] = alpha * codes[[index[b], index[a]]]
     set_linear(decoder.projection, projection)
 
     spec.config.add_source_eos = True
@@ -417,6 +412,7 @@ def build_argos_package(
     package_version: str = "0.1",
     target_prefix: str = "",
     vocab_size: int = 400,
+    writes: Sequence[str] = (),
     **model_kwargs,
 ) -> Path:
     """Write an ``.argosmodel`` zip with an echo model; returns ``out_file``.
@@ -427,6 +423,12 @@ def build_argos_package(
     and ``README.md``.  With a ``target_prefix``, the prefix is a
     user-defined sentencepiece symbol and a vocabulary entry, and the model
     starts copying after it.
+
+    ``writes``: texts in the language the model should write (e.g. Korean). The
+    tokenizer learns their pieces too, and each piece only ``texts`` use is
+    swapped with one only ``writes`` use (the most frequent first, as far as
+    they go), so the model turns English words into words of ``writes``: a
+    model whose output is in another script, for the install's script check.
     """
     out_file = Path(out_file)
     name = f"translate-{from_code}_{to_code}-{package_version.replace('.', '_')}"
@@ -434,7 +436,7 @@ def build_argos_package(
         root = Path(tmp) / name
         root.mkdir()
         sp_model = train_sentencepiece(
-            texts,
+            [*texts, *writes],
             root,
             vocab_size,
             user_defined_symbols=[target_prefix] if target_prefix else (),
@@ -442,15 +444,17 @@ def build_argos_package(
         model_kwargs.setdefault(
             "decoder_position_offset", 1 if target_prefix else 0
         )
+        if writes:
+            model_kwargs["swap"] = _swap_pairs(sp_model, texts, writes)
         build_copy_model(sp_model, root / "model", **model_kwargs)
 
         metadata = {
             "package_version": package_version,
             "argos_version": "1.9",
             "from_code": from_code,
-            "from_name": _LANGUAGE_NAMES.get(from_code, from_code),
+            "from_name": language_name(from_code),
             "to_code": to_code,
-            "to_name": _LANGUAGE_NAMES.get(to_code, to_code),
+            "to_name": language_name(to_code),
             "type": "translate",
         }
         if target_prefix:
@@ -469,6 +473,23 @@ def build_argos_package(
                 zf.write(path, path.relative_to(tmp).as_posix())
         shutil.move(str(partial), out_file)
     return out_file
+
+
+def _swap_pairs(sp_model: Path, texts: Sequence[str], writes: Sequence[str]) -> list[tuple[str, str]]:
+    """Pieces only `texts` use paired with pieces only `writes` use, most frequent first."""
+    from collections import Counter
+
+    import sentencepiece as spm
+
+    sp = spm.SentencePieceProcessor(model_file=str(sp_model))
+
+    def pieces(lines: Sequence[str]) -> Counter:
+        return Counter(p for line in lines for p in sp.encode(line, out_type=str))
+
+    ours, theirs = pieces(texts), pieces(writes)
+    mine = sorted((p for p in ours if p not in theirs), key=lambda p: (-ours[p], p))
+    other = sorted((p for p in theirs if p not in ours), key=lambda p: (-theirs[p], p))
+    return list(zip(mine, other))
 
 
 # ---------------------------------------------------------------------------
