@@ -19,7 +19,7 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Iterator, Literal, Sequence
+from typing import IO, Iterable, Iterator, Literal, Sequence
 
 from .engine import AlignedDocument, join_sentences
 from .errors import OutputError, Setting
