@@ -211,7 +211,7 @@ def test_a_single_huge_parquet_row_group_is_read_in_small_batches(tmp_path, monk
 
     path = tmp_path / "one-group.parquet"
     n = 1_200  # one row group of 24 MB of text
-    pq.write_table(pa.table({"id": [f"r{i}" for i in range(n)], "text": ["word " * 4000] * n}), path,
+    pq.write_table(pa.table({"id": [f"r{i}" for i in range(n)], "text": [f"word{i} " * 2500 for i in range(n)]}), path,
                    row_group_size=n)
     sizes = []
     real = pq.ParquetFile.iter_batches
