@@ -39,3 +39,49 @@ def test_ray_run_equals_local_run(models, tmp_path):
     assert again.returncode == 0, again.stderr.decode()
     assert "resumed: 12 of 12 documents" in again.stderr.decode()
     assert _files(tmp_path / "ray") == expected
+
+
+def test_ray_bad_records_are_one_line_each_and_ray_stays_quiet(models, tmp_path):
+    """Issue 18.1 under --ray (no tracebacks) and 17.14 (-q lets no Ray log line through); the
+    local cluster's token file is private (18.8)."""
+    import json
+    import os
+    import stat
+
+    path = tmp_path / "bad.jsonl"
+    records = ([{"id": f"d{i}", "text": f"Document {i} is short. It has a second sentence."} for i in range(3)]
+               + [{"id": "s\udcff", "text": "A lone surrogate in the id. Fine."},
+                  {"id": "t1", "text": "A lone surrogate \udcff in the text. Fine."}])
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    token = tmp_path / "ray-token"
+    proc = run_cli("translate", str(path), "--to", "ko", "--rows", str(tmp_path / "rows"), "--no-cache", "-q",
+                   "--ray", "--ray-workers", "1", env={"RAY_AUTH_TOKEN_PATH": str(token)})
+    err = proc.stderr.decode()
+    assert proc.returncode == 1, err
+    lines = [ln for ln in err.splitlines() if not ln.startswith("wrote ")]
+    assert len(lines) == 2 and all(ln.startswith("error: bad.jsonl (id ") and "lone surrogate" in ln
+                                   for ln in lines), err
+    assert stat.S_IMODE(os.stat(token).st_mode) == 0o600
+    from workbench.corpus_output import iter_rows
+
+    assert sorted({r["doc"] for r in iter_rows(tmp_path / "rows")}) == ["d0", "d1", "d2"]
+
+
+def test_joining_a_cluster_without_token_authentication_is_refused(monkeypatch):
+    import pytest
+
+    from workbench.distributed import check_security
+    from workbench.errors import ClusterError
+
+    monkeypatch.delenv("PARALLAX_RAY_INSECURE", raising=False)
+    monkeypatch.delenv("RAY_AUTH_MODE", raising=False)
+    with pytest.raises(ClusterError, match="token authentication is off"):
+        check_security("10.0.0.5:6379")
+    monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
+    with pytest.raises(ClusterError, match="RAY_AUTH_MODE=disabled"):
+        check_security("local")
+    monkeypatch.setenv("PARALLAX_RAY_INSECURE", "1")  # the explicit opt-out
+    check_security("10.0.0.5:6379")
+    monkeypatch.setenv("RAY_AUTH_MODE", "token")
+    monkeypatch.delenv("PARALLAX_RAY_INSECURE")
+    check_security("10.0.0.5:6379")
