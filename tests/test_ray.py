@@ -85,3 +85,69 @@ def test_joining_a_cluster_without_token_authentication_is_refused(monkeypatch):
     monkeypatch.setenv("RAY_AUTH_MODE", "token")
     monkeypatch.delenv("PARALLAX_RAY_INSECURE")
     check_security("10.0.0.5:6379")
+
+
+def _descendants(pid: int) -> list[int]:
+    """Process ids below `pid` (read from /proc), so the test kills only what it started."""
+    from pathlib import Path
+
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            found.append(c)
+            todo.append(c)
+    return found
+
+
+def test_a_killed_ray_worker_loses_no_document(models, tmp_path):
+    """Issue 15.6: kill -9 the translating worker mid-run; the run finishes (Ray restarts the actor)
+    or stops with one line, and a rerun completes it; the rows equal a one-machine run's."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import ROOT
+
+    path = tmp_path / "many.jsonl"
+    path.write_text("".join(json.dumps({"id": f"d{i}", "text": " ".join(
+        f"Document {i} sentence {k} is here." for k in range(12))}) + "\n" for i in range(300)), encoding="utf-8")
+    args = ["translate", str(path), "--from", "en", "--to", "ko", "--no-cache", "-q"]
+    local = run_cli(*args, "--rows", str(tmp_path / "local"))
+    assert local.returncode == 0, local.stderr.decode()
+    rows = tmp_path / "ray"
+    proc = subprocess.Popen([sys.executable, "-m", "workbench", *args, "--rows", str(rows), "--ray", "--ray-workers",
+                             "1"], env={**os.environ, "PYTHONPATH": str(ROOT)}, stderr=subprocess.PIPE, cwd=ROOT)
+    killed = None
+    deadline = time.monotonic() + 240
+    while proc.poll() is None and killed is None and time.monotonic() < deadline:
+        manifest = rows / "manifest.jsonl"
+        if manifest.exists() and manifest.read_bytes().count(b"\n") >= 10:
+            for pid in _descendants(proc.pid):
+                try:
+                    cmd = open(f"/proc/{pid}/cmdline", "rb").read()
+                except OSError:
+                    continue
+                if b"TranslateBatch" in cmd:
+                    os.kill(pid, signal.SIGKILL)
+                    killed = pid
+                    break
+        time.sleep(0.2)
+    _, err = proc.communicate(timeout=300)
+    assert killed is not None, "the worker was not found running"
+    err = err.decode()
+    assert "Traceback" not in err and "internal error" not in err, err
+    if proc.returncode != 0:
+        assert [ln for ln in err.splitlines() if ln.startswith("error:")][0].startswith("error: the Ray run stopped")
+        again = run_cli(*args, "--rows", str(rows))
+        assert again.returncode == 0, again.stderr.decode()
+    assert (rows / "rows-00000.jsonl").read_bytes() == (tmp_path / "local" / "rows-00000.jsonl").read_bytes()
