@@ -301,6 +301,7 @@ def test_cli_rerun_after_an_edit_exports_the_document_once(models, tmp_path):
     proc = run_cli("export", str(rows), "--csv", "-", "--by", "sentence")
     out = proc.stdout.decode("utf-8-sig")
     assert out.count("d1,") == 2 and "Changed wording." in out and "It has a second sentence 1." not in out
+    assert sum(1 for _ in open(rows / "rows-00000.jsonl", "rb")) == 8  # the old rows are gone from the shard too
 
 
 @pytest.mark.parametrize("damage", ["cut", "delete"])

@@ -131,6 +131,7 @@ class Manifest:
         self._count = 0  # complete lines in the file
         self.stale = False  # lines that no longer count: rewrite the manifest without them
         self._file: IO[str] | None = None
+        self.before_release: Callable[[], None] | None = None  # last work under the lock (RowShards)
         self._lock = lock_folder(self.folder) if repair else None
         self._load()
 
@@ -287,8 +288,13 @@ class Manifest:
         """Close the manifest and let other runs use the folder."""
         self._close_file()
         if self._lock is not None:
-            self._lock.release()
-            self._lock = None
+            try:
+                if self.before_release is not None:
+                    self.before_release()
+            finally:
+                self.before_release = None
+                self._lock.release()
+                self._lock = None
 
 
 # ---------------------------------------------------------------- rows
@@ -324,12 +330,14 @@ class RowShards:
         self.manifest = Manifest(self.folder, rows=True, report=self.report)
         self.shard_rows = shard_rows
         self._file: IO[bytes] | None = None
+        self.manifest.before_release = self._tidy  # however the run closes its outputs
         try:
             if force:
                 self.manifest.reset()
             self._verify()
             self._recover()
         except BaseException:
+            self.manifest.before_release = None
             self.manifest.close()
             raise
 
@@ -476,14 +484,15 @@ class RowShards:
             except OSError:
                 pass
 
-    def close(self) -> None:
-        """Close the shard, and drop the old rows of documents translated again in this run."""
+    def _tidy(self) -> None:
+        """Drop the old rows of documents translated again in this run (under the folder's lock)."""
         self._close_file()
-        try:
-            if self.manifest.stale and self.manifest._lock is not None:
-                self._recover()
-        finally:
-            self.manifest.close()
+        if self.manifest.stale:
+            self._recover()
+
+    def close(self) -> None:
+        self._close_file()
+        self.manifest.close()
 
 
 def iter_rows(source: str | Path) -> Iterator[dict]:
