@@ -24,11 +24,11 @@ def test_cache_survives_reopening(tmp_path):
 def test_sentence_splits_are_kept_and_reused(cache, monkeypatch):
     first = read_file(SAMPLE, memo=cache)
     calls = []
-    monkeypatch.setattr(documents, "split_sentences", lambda t, lang: calls.append(t) or segment.split_sentences(t, lang))
+    monkeypatch.setattr(documents.build, "split_sentences", lambda t, lang: calls.append(t) or segment.split_sentences(t, lang))
     again = read_file(SAMPLE, memo=cache)
     assert again.paragraphs == first.paragraphs
     assert calls == []  # every paragraph's split came from the cache
-    monkeypatch.setattr(documents, "SEGMENTER_VERSION", "another-splitter")
+    monkeypatch.setattr(documents.build, "SEGMENTER_VERSION", "another-splitter")
     read_file(SAMPLE, memo=cache)
     assert len(calls) == len({p.text for p in first.paragraphs})  # a new splitter version splits afresh
 

@@ -247,6 +247,6 @@ def test_broken_pdf_is_one_line(data):
 def test_pdf_page_cap(monkeypatch):
     from workbench import documents
 
-    monkeypatch.setattr(documents, "MAX_PDF_PAGES", 2)
+    monkeypatch.setattr(documents.limits, "MAX_PDF_PAGES", 2)
     with pytest.raises(BadInput, match="has 3 pages; the limit is 2"):
         read_bytes(article_pdf(), "long.pdf")

@@ -376,7 +376,7 @@ def test_docx_bomb_is_refused_from_the_declared_sizes():
 
 
 def test_html_over_its_cap_is_refused(monkeypatch):
-    monkeypatch.setattr(documents, "MAX_HTML_BYTES", 1 << 20)
+    monkeypatch.setattr(documents.limits, "MAX_HTML_BYTES", 1 << 20)
     page = b"<html><body>" + b"<p>The leaders met.</p>" * 60_000 + b"</body></html>"
     with pytest.raises(BadInput, match="page.html: the page is 1 MB of HTML; the limit is 1 MB"):
         documents.read_bytes(page, "page.html")
@@ -453,7 +453,7 @@ def test_files_are_read_with_the_cap_not_their_reported_size(tmp_path, monkeypat
     """A file that grows after it was looked at (or reports no size, like /proc) is still capped."""
     path = tmp_path / "growing.txt"
     path.write_bytes(b"The leaders met. " * 1000)
-    monkeypatch.setattr(documents, "MAX_INPUT_BYTES", 4096)
+    monkeypatch.setattr(documents.limits, "MAX_INPUT_BYTES", 4096)
     with pytest.raises(BadInput, match="limit"):
         documents.read_file(path)
     with open(path, "rb") as f:

@@ -128,7 +128,7 @@ def test_given_source_language_skips_detection(monkeypatch):
     def no_detection(*args, **kwargs):
         raise AssertionError("detect_language called although the language was given")
 
-    monkeypatch.setattr(documents, "detect_language", no_detection)
+    monkeypatch.setattr(documents.build, "detect_language", no_detection)
     doc = documents.from_text("김정은 위원장이 말했다.", lang="ko")
     assert doc.lang == "ko"
 
