@@ -77,4 +77,5 @@ def test_manifest_force_forgets(tmp_path):
     assert Manifest(tmp_path).finished("a.txt", "x", ["ko"])
     again = Manifest(tmp_path)
     again.reset()
+    again.close()
     assert not Manifest(tmp_path).finished("a.txt", "x", ["ko"])

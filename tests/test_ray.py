@@ -39,3 +39,115 @@ def test_ray_run_equals_local_run(models, tmp_path):
     assert again.returncode == 0, again.stderr.decode()
     assert "resumed: 12 of 12 documents" in again.stderr.decode()
     assert _files(tmp_path / "ray") == expected
+
+
+def test_ray_bad_records_are_one_line_each_and_ray_stays_quiet(models, tmp_path):
+    """Issue 18.1 under --ray (no tracebacks) and 17.14 (-q lets no Ray log line through); the
+    local cluster's token file is private (18.8)."""
+    import json
+    import os
+    import stat
+
+    path = tmp_path / "bad.jsonl"
+    records = ([{"id": f"d{i}", "text": f"Document {i} is short. It has a second sentence."} for i in range(3)]
+               + [{"id": "s\udcff", "text": "A lone surrogate in the id. Fine."},
+                  {"id": "t1", "text": "A lone surrogate \udcff in the text. Fine."}])
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    token = tmp_path / "ray-token"
+    proc = run_cli("translate", str(path), "--to", "ko", "--rows", str(tmp_path / "rows"), "--no-cache", "-q",
+                   "--ray", "--ray-workers", "1", env={"RAY_AUTH_TOKEN_PATH": str(token)})
+    err = proc.stderr.decode()
+    assert proc.returncode == 1, err
+    lines = [ln for ln in err.splitlines() if not ln.startswith("wrote ")]
+    assert len(lines) == 2 and all(ln.startswith("error: bad.jsonl (id ") and "lone surrogate" in ln
+                                   for ln in lines), err
+    assert stat.S_IMODE(os.stat(token).st_mode) == 0o600
+    from workbench.corpus_output import iter_rows
+
+    assert sorted({r["doc"] for r in iter_rows(tmp_path / "rows")}) == ["d0", "d1", "d2"]
+
+
+def test_joining_a_cluster_without_token_authentication_is_refused(monkeypatch):
+    import pytest
+
+    from workbench.distributed import check_security
+    from workbench.errors import ClusterError
+
+    monkeypatch.delenv("PARALLAX_RAY_INSECURE", raising=False)
+    monkeypatch.delenv("RAY_AUTH_MODE", raising=False)
+    with pytest.raises(ClusterError, match="token authentication is off"):
+        check_security("10.0.0.5:6379")
+    monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
+    with pytest.raises(ClusterError, match="RAY_AUTH_MODE=disabled"):
+        check_security("local")
+    monkeypatch.setenv("PARALLAX_RAY_INSECURE", "1")  # the explicit opt-out
+    check_security("10.0.0.5:6379")
+    monkeypatch.setenv("RAY_AUTH_MODE", "token")
+    monkeypatch.delenv("PARALLAX_RAY_INSECURE")
+    check_security("10.0.0.5:6379")
+
+
+def _descendants(pid: int) -> list[int]:
+    """Process ids below `pid` (read from /proc), so the test kills only what it started."""
+    from pathlib import Path
+
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            found.append(c)
+            todo.append(c)
+    return found
+
+
+def test_a_killed_ray_worker_loses_no_document(models, tmp_path):
+    """Issue 15.6: kill -9 the translating worker mid-run; the run finishes (Ray restarts the actor)
+    or stops with one line, and a rerun completes it; the rows equal a one-machine run's."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import ROOT
+
+    path = tmp_path / "many.jsonl"
+    path.write_text("".join(json.dumps({"id": f"d{i}", "text": " ".join(
+        f"Document {i} sentence {k} is here." for k in range(12))}) + "\n" for i in range(300)), encoding="utf-8")
+    args = ["translate", str(path), "--from", "en", "--to", "ko", "--no-cache", "-q"]
+    local = run_cli(*args, "--rows", str(tmp_path / "local"))
+    assert local.returncode == 0, local.stderr.decode()
+    rows = tmp_path / "ray"
+    proc = subprocess.Popen([sys.executable, "-m", "workbench", *args, "--rows", str(rows), "--ray", "--ray-workers",
+                             "1"], env={**os.environ, "PYTHONPATH": str(ROOT)}, stderr=subprocess.PIPE, cwd=ROOT)
+    killed = None
+    deadline = time.monotonic() + 240
+    while proc.poll() is None and killed is None and time.monotonic() < deadline:
+        manifest = rows / "manifest.jsonl"
+        if manifest.exists() and manifest.read_bytes().count(b"\n") >= 10:
+            for pid in _descendants(proc.pid):
+                try:
+                    cmd = open(f"/proc/{pid}/cmdline", "rb").read()
+                except OSError:
+                    continue
+                if b"TranslateBatch" in cmd:
+                    os.kill(pid, signal.SIGKILL)
+                    killed = pid
+                    break
+        time.sleep(0.2)
+    _, err = proc.communicate(timeout=300)
+    assert killed is not None, "the worker was not found running"
+    err = err.decode()
+    assert "Traceback" not in err and "internal error" not in err, err
+    if proc.returncode != 0:
+        assert [ln for ln in err.splitlines() if ln.startswith("error:")][0].startswith("error: the Ray run stopped")
+        again = run_cli(*args, "--rows", str(rows))
+        assert again.returncode == 0, again.stderr.decode()
+    assert (rows / "rows-00000.jsonl").read_bytes() == (tmp_path / "local" / "rows-00000.jsonl").read_bytes()

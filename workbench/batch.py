@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 from .corpus import Corpus, Item, ProblemFn
-from .corpus_output import Manifest, RowShards, digest_bytes
+from .corpus_output import Manifest, RowShards, digest_bytes, document_failure
 from .documents import Document, SegmentMemo, max_bytes_for, read_capped
 from .engine import AlignedDocument, DecodeOptions, Engine
 from .errors import BadInput
@@ -123,12 +123,12 @@ class BatchRun:
         self.shards: RowShards | None = None
         if outputs.out is not None:
             clean_stale_parts(Path(outputs.out), older_than=0)  # a killed run's temp files (unlocked: no live writer)
-            self.out_manifest = Manifest(outputs.out, rows=False)
+            self.out_manifest = Manifest(outputs.out, rows=False, report=warn)
             if outputs.force:
                 self.out_manifest.reset()
         if outputs.rows is not None:
             kw = {"shard_rows": outputs.shard_rows} if outputs.shard_rows else {}
-            self.shards = RowShards(outputs.rows, force=outputs.force, **kw)
+            self.shards = RowShards(outputs.rows, force=outputs.force, report=warn, **kw)
         self._pending: dict[str, Pending] = {}  # documents in flight, by name
         self._order: dict[str, int] = {}
         self.collected: dict[int, AlignedDocument] = {}
@@ -252,11 +252,19 @@ class BatchRun:
         seq = self._order.pop(name, self._seq)
         digest = pending.digest
         # an output that already has it (translated again only for --csv/--json) is left alone
-        if self.out_manifest is not None and not self.out_manifest.finished(name, digest, self.targets):
-            write_document(output_paths(self.out_manifest.folder, pending.stem, ad.targets), ad)
-            self.out_manifest.add(name, digest, ad.targets)
-        if self.shards is not None and not self.shards.manifest.finished(name, digest, self.targets):
-            self.shards.write(ad, digest)
+        try:
+            if self.out_manifest is not None and not self.out_manifest.finished(name, digest, self.targets):
+                write_document(output_paths(self.out_manifest.folder, pending.stem, ad.targets), ad)
+                self.out_manifest.add(name, digest, ad.targets)
+            if self.shards is not None and not self.shards.manifest.finished(name, digest, self.targets):
+                self.shards.write(ad, digest)
+        except Exception as exc:  # noqa: BLE001 - one document's outputs; a folder-wide failure stops the run
+            why = document_failure(exc)
+            if why is None:
+                raise
+            self.counts.failed += 1
+            self.problem(f"{name!r}: its outputs cannot be written ({why}); the run goes on without it")
+            return
         if self.outputs.collect:
             self.collected[seq] = ad
         self.counts.documents += 1

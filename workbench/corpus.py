@@ -12,12 +12,13 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import stat
 import sys
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Callable, Iterator, Literal, Sequence
+from typing import IO, Callable, Iterator, Literal, Sequence
 
 from .documents import MAX_INPUT_BYTES, SUPPORTED_SUFFIXES, Document, SegmentMemo, from_text, read_bytes, read_file
 from .errors import BadInput, UsageError, WorkbenchError
@@ -26,6 +27,12 @@ CORPUS_SUFFIXES = {".jsonl", ".ndjson", ".csv", ".parquet"}
 ID_FIELDS = ("id", "doc_id", "document_id", "name", "url", "path")
 TEXT_FIELDS = ("text", "body", "content", "article", "document")
 MAX_DEPTH = 32  # folders below an input or a `**`; deeper ones are reported and skipped
+# a JSONL line or CSV record longer than this is refused unread (the text cap plus room for the id
+# and other fields): memory per record stays bounded whatever a corpus file holds
+MAX_RECORD_BYTES = MAX_INPUT_BYTES + 2**20
+PARQUET_BATCH_BYTES = 16 * 2**20  # text per Parquet batch, as the row groups' sizes say (rows: 1 to 1024)
+FIELD_CHECK_ROWS = 20  # JSONL rows looked at before an id/text field none of them has is a usage error
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 ReportFn = Callable[[str], None]  # one line for the user (stderr)
 ProblemFn = Callable[[str | WorkbenchError], None]  # a line, or an error carrying its data
@@ -232,19 +239,26 @@ class Corpus:
         suffix = path.suffix.lower()
         try:
             if suffix == ".parquet":
-                yield from self._table_rows(path, _parquet_records(path, self.id_field, self.text_field), "row")
+                yield from self._table_rows(path, _parquet_records(path, self.id_field, self.text_field, self.problem),
+                                            "row")
             elif suffix == ".csv":
-                yield from self._table_rows(path, _csv_records(path), "row")
+                yield from self._table_rows(path, _csv_records(path, self.problem), "row")
             else:
-                yield from self._table_rows(path, _jsonl_records(path, self.problem), "line")
+                records = _jsonl_records(path, self.problem, self.report)
+                yield from self._table_rows(path, _check_jsonl_fields(path, records, self.id_field, self.text_field),
+                                            "line")
         except OSError as exc:
             self.problem(f"{path}: cannot be read ({exc.strerror or exc})")
+        except BadInput as exc:
+            self.problem(exc.message)
 
     def _table_rows(self, path: Path, records: Iterator[tuple[int, dict]], unit: str) -> Iterator[Item]:
         id_field, text_field = self.id_field, self.text_field
+        first = True
         for n, rec in records:
-            if n == 1 and unit == "row":  # a CSV has fixed columns: a misnamed one is one line, not one per row
+            if first and unit == "row":  # a CSV has fixed columns: a misnamed one is one line, not one per row
                 check_columns(path, list(rec), self.id_field, self.text_field)
+            first = False
             if text_field is None:
                 text_field = self.text_field or pick_field(rec, TEXT_FIELDS, "text", path)
                 id_field = self.id_field or next((f for f in ID_FIELDS if f in rec), None)
@@ -258,6 +272,10 @@ class Corpus:
                 self.problem(f"{origin}: no usable id in column {id_field!r}")
                 continue
             name = str(raw_id) if raw_id is not None and not isinstance(raw_id, (dict, list)) else f"{path.stem}-{n}"
+            why = record_problem(name, text)
+            if why:
+                self.problem(f"{origin} (id {shown(name)}): {why}; skipped")
+                continue
             yield Item(name, text=text, origin=f"{origin} (id {name})")
 
     # ------------------------------------------------------------ size, for progress
@@ -277,7 +295,7 @@ class Corpus:
                     return None
             elif src.lower().endswith(".csv"):
                 try:
-                    total += sum(1 for _ in _csv_records(Path(src)))
+                    total += sum(1 for _ in _csv_records(Path(src), lambda line: None))
                 except (OSError, csv.Error):
                     return None
             else:
@@ -305,11 +323,72 @@ def check_columns(path: Path, columns: list, id_field: str | None, text_field: s
                              f"{', '.join(map(str, columns[:12]))})", setting)
 
 
-def _jsonl_records(path: Path, problem: ReportFn) -> Iterator[tuple[int, dict]]:
-    with open(path, encoding="utf-8-sig", errors="replace") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
+def shown(name: str, limit: int = 60) -> str:
+    """An id as a message shows it: quoted, escapes visible (NUL, newlines), long ones cut."""
+    text = repr(name[:limit])
+    return text + ("…" if len(name) > limit else "")
+
+
+def record_problem(name: str, text: str) -> str | None:
+    """Why a corpus record cannot be translated whatever its language (None: it can)."""
+    for what, value in (("id", name), ("text", text)):
+        found = _SURROGATE.search(value)
+        if found:
+            return (f"its {what} has a lone surrogate ({found.group()!a} at character {found.start() + 1}), "
+                    "which is not text")
+    return None
+
+
+def _read_line(f: IO[bytes], limit: int) -> tuple[bytes, bool]:
+    """The next line, at most `limit` bytes of it; (b"", False) at the end. An overlong line is
+    read on to its end in bounded pieces and returned as (its first bytes, True)."""
+    line = f.readline(limit + 1)
+    if len(line) <= limit or line.endswith(b"\n"):
+        return line, False
+    rest = line
+    while rest and not rest.endswith(b"\n"):
+        rest = f.readline(2**20)
+    return line[:64], True
+
+
+def _decode_line(raw: bytes) -> tuple[str, bool]:
+    """A line as text; bytes that are not UTF-8 are read as Windows-1252 (True: there were some),
+    as plain text files are, instead of becoming U+FFFD."""
+    try:
+        return raw.decode("utf-8"), False
+    except UnicodeDecodeError:
+        text = raw.decode("utf-8", errors="surrogateescape")
+        return _SURROGATE.sub(lambda m: _cp1252_byte(ord(m.group()) - 0xDC00), text), True
+
+
+def _cp1252_byte(b: int) -> str:
+    try:
+        return bytes([b]).decode("cp1252")
+    except UnicodeDecodeError:  # the five bytes cp1252 leaves undefined
+        return chr(b)
+
+
+def _jsonl_records(path: Path, problem: ReportFn, report: ReportFn = lambda line: None) -> Iterator[tuple[int, dict]]:
+    """The JSON objects of a JSONL file with their line numbers; each line is read with a cap."""
+    not_utf8: list[int] = []
+    with open(path, "rb") as f:
+        n = 0
+        while True:
+            raw, too_long = _read_line(f, MAX_RECORD_BYTES)
+            if not raw:
+                break
+            n += 1
+            if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            if too_long:
+                problem(f"{path.name} line {n}: longer than {MAX_RECORD_BYTES // 2**20} MB (a text is at most "
+                        f"{MAX_INPUT_BYTES // 2**20} MB); skipped without reading it")
                 continue
+            if not raw.strip():
+                continue
+            line, stray = _decode_line(raw)
+            if stray:
+                not_utf8.append(n)
             try:
                 rec = json.loads(line)
             except ValueError:
@@ -319,26 +398,137 @@ def _jsonl_records(path: Path, problem: ReportFn) -> Iterator[tuple[int, dict]]:
                 problem(f"{path.name} line {n}: not a JSON object")
                 continue
             yield n, rec
+    if not_utf8:
+        shown_lines = ", ".join(map(str, not_utf8[:10])) + (f" and {len(not_utf8) - 10} more" if len(not_utf8) > 10 else "")
+        report(f"warning: {path.name}: line{'s' if len(not_utf8) > 1 else ''} {shown_lines} "
+               f"{'are' if len(not_utf8) > 1 else 'is'} not UTF-8; read as Windows-1252 (Latin-1), check them")
 
 
-def _csv_records(path: Path) -> Iterator[tuple[int, dict]]:
-    csv.field_size_limit(MAX_INPUT_BYTES)
+def _check_jsonl_fields(path: Path, records: Iterator[tuple[int, dict]], id_field: str | None,
+                        text_field: str | None) -> Iterator[tuple[int, dict]]:
+    """As for CSV and Parquet, a named id or text field that none of the first rows has is one
+    usage error (a misspelled name), not one error line per row."""
+    first: list[tuple[int, dict]] = []
+    for item in records:
+        first.append(item)
+        if len(first) >= FIELD_CHECK_ROWS:
+            break
+    for setting, what, name in (("id_field", "id", id_field), ("text_field", "text", text_field)):
+        if name is not None and first and not any(name in rec for _n, rec in first):
+            keys = list(dict.fromkeys(k for _n, rec in first for k in rec))
+            raise UsageError(f"{path}: no field {name!r} for the {what} in its first {len(first)} rows "
+                             f"(fields: {', '.join(map(str, keys[:12]))})", setting)
+    yield from first
+    yield from records
+
+
+class _RecordTooLarge(Exception):
+    """Raised through csv.reader for a record over MAX_RECORD_BYTES (already skipped)."""
+
+
+class _CappedLines:
+    """The lines of a CSV file for csv.reader, at most `limit` characters per record: a record
+    over it is skipped to its end (quotes are counted, so a quoted cell's newlines are passed
+    over) without being held, and `_RecordTooLarge` goes up through the reader."""
+
+    def __init__(self, f: IO[str], limit: int) -> None:
+        self.f, self.limit = f, limit
+        self.new_record()
+
+    def new_record(self) -> None:
+        self.used = 0
+        self.quotes = 0
+
+    def __iter__(self) -> "_CappedLines":
+        return self
+
+    def __next__(self) -> str:
+        line = self.f.readline(self.limit - self.used + 1)
+        if not line:
+            raise StopIteration
+        if self.used + len(line) <= self.limit:
+            self.used += len(line)
+            self.quotes += line.count('"')
+            return line
+        quotes = self.quotes + line.count('"')
+        piece = line
+        while piece and not (piece.endswith("\n") and quotes % 2 == 0):
+            piece = self.f.readline(2**20)
+            quotes += piece.count('"')
+        self.new_record()
+        raise _RecordTooLarge
+
+
+def _csv_records(path: Path, problem: ReportFn) -> Iterator[tuple[int, dict]]:
+    csv.field_size_limit(MAX_RECORD_BYTES + 1)  # records are capped by _CappedLines
     with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:
-        for n, rec in enumerate(csv.DictReader(f), 1):
+        lines = _CappedLines(f, MAX_RECORD_BYTES)
+        reader = csv.reader(lines)
+        header: list[str] | None = None
+        n = 0
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except (_RecordTooLarge, csv.Error) as exc:
+                lines.new_record()
+                if header is None:
+                    raise BadInput(f"{path}: the header row cannot be read") from None
+                n += 1
+                why = (f"larger than {MAX_RECORD_BYTES // 2**20} MB (a text is at most {MAX_INPUT_BYTES // 2**20} MB)"
+                       if isinstance(exc, _RecordTooLarge) else f"not valid CSV ({exc})")
+                problem(f"{path.name} row {n}: {why}; skipped")
+                continue
+            lines.new_record()
+            if header is None:
+                header = cells
+                continue
+            if not cells:
+                continue
+            n += 1
+            rec = dict(zip(header, cells))
+            for key in header[len(cells):]:
+                rec[key] = None
             yield n, rec
 
 
-def _parquet_records(path: Path, id_field: str | None, text_field: str | None) -> Iterator[tuple[int, dict]]:
+def _parquet_records(path: Path, id_field: str | None, text_field: str | None,
+                     problem: ReportFn = lambda line: None) -> Iterator[tuple[int, dict]]:
+    """Rows in bounded batches: a batch holds about BATCH_BYTES of text (a single huge row group
+    is streamed, not loaded whole), and a text over the cap is refused by its length in Arrow,
+    without a Python copy of it."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    pf = pq.ParquetFile(path)
+    pf = pq.ParquetFile(path, buffer_size=2**20, pre_buffer=False)
     names = pf.schema_arrow.names
     check_columns(path, names, id_field, text_field)
     text = text_field or pick_field(dict.fromkeys(names), TEXT_FIELDS, "text", path)
     ident = id_field or next((f for f in ID_FIELDS if f in names), None)
     columns = [c for c in (ident, text) if c]
+    meta = pf.metadata
+    widest = 1
+    for g in range(meta.num_row_groups):
+        group = meta.row_group(g)
+        size = sum(group.column(c).total_uncompressed_size for c in range(group.num_columns)
+                   if group.column(c).path_in_schema in columns)
+        widest = max(widest, size // max(1, group.num_rows))
     n = 0
-    for batch in pf.iter_batches(columns=columns, batch_size=1024):  # one batch in memory at a time
-        for rec in batch.to_pylist():
+    for batch in pf.iter_batches(columns=columns, batch_size=max(1, min(1024, PARQUET_BATCH_BYTES // widest))):
+        col = batch.column(text)
+        big = set()
+        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            lengths = pc.binary_length(col)
+            over = pc.greater(lengths, MAX_INPUT_BYTES)
+            if pc.any(over).as_py():
+                big = {i for i, v in enumerate(over.to_pylist()) if v}
+                batch = batch.set_column(batch.schema.get_field_index(text), text,
+                                         pc.if_else(over, None, col))
+        for i, rec in enumerate(batch.to_pylist()):
             n += 1
+            if i in big:
+                problem(f"{path.name} row {n}: its text is larger than {MAX_INPUT_BYTES // 2**20} MB; skipped")
+                continue
             yield n, rec

@@ -15,7 +15,11 @@ the .argosmodel files in the project's models/ folder when it starts.
 from __future__ import annotations
 
 import os
+import logging
+import secrets
+import sys
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import replace
 from itertools import islice
 from pathlib import Path
@@ -24,9 +28,11 @@ from typing import Iterator, Sequence
 from .batch import BatchRun, Pending
 from .corpus import Corpus, Item
 from .engine import AlignedDocument, DecodeOptions
-from .errors import MissingDependency
+from .errors import ClusterError, MissingDependency
 
 BATCH_DOCUMENTS = 16  # documents per actor call: big enough for full translate_batch chunks
+AUTH_MODE = "RAY_AUTH_MODE"
+INSECURE = "PARALLAX_RAY_INSECURE"  # "1": run on a cluster without token authentication anyway
 PACKAGE_ROOT = Path(__file__).resolve().parent
 MODELS_DIR = PACKAGE_ROOT.parent / "models"
 
@@ -39,10 +45,86 @@ def _ray():
     return ray
 
 
+def _token_path() -> Path:
+    return Path(os.environ.get("RAY_AUTH_TOKEN_PATH") or Path.home() / ".ray" / "auth_token")
+
+
+def private_token() -> Path:
+    """The token a local cluster is started with, readable by its owner only (Ray writes it 0644).
+    Made here (as Ray makes it: 256 random bits) when there is none yet."""
+    path = _token_path()
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        if path.stat().st_mode & 0o077:
+            os.chmod(path, 0o600)
+        return path
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_hex(32))
+    return path
+
+
+def check_security(address: str) -> None:
+    """Ray's servers (GCS, raylets, workers) listen on every network interface, whatever node
+    address is given (Ray 2.60 replaces 127.0.0.1 by the machine's address), and anyone who
+    reaches them can run code (CVE-2023-48022) unless token authentication is on. So a local
+    cluster always starts with a token, and joining a cluster needs RAY_AUTH_MODE=token, unless
+    PARALLAX_RAY_INSECURE=1 says the network is trusted."""
+    mode = os.environ.get(AUTH_MODE, "").lower()
+    if os.environ.get(INSECURE) == "1":
+        return
+    if address == "local":
+        if mode == "disabled":
+            raise ClusterError(f"{AUTH_MODE}=disabled would start a Ray cluster that runs code for anyone who "
+                               f"reaches its ports; unset it, or set {INSECURE}=1 on a trusted network")
+        os.environ[AUTH_MODE] = "token"
+        if not os.environ.get("RAY_AUTH_TOKEN"):
+            private_token()
+        return
+    if mode != "token":
+        raise ClusterError(f"Ray cluster {address}: token authentication is off on this side ({AUTH_MODE} is "
+                           f"{mode or 'not set'}); a cluster without it runs code for anyone who reaches its ports. "
+                           f"Start the cluster with {AUTH_MODE}=token and set it here too (with the cluster's token "
+                           f"in ~/.ray/auth_token or RAY_AUTH_TOKEN), or set {INSECURE}=1 on a trusted network")
+
+
+def quiet_ray() -> None:
+    """Ray's own log lines (token notices, Ray Data's plans and progress) stay out of the user's
+    terminal; its errors still reach the run as exceptions."""
+    for name in ("ray", "ray.data", "ray._private", "ray.util"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    os.environ.setdefault("RAY_DATA_DISABLE_PROGRESS_BARS", "1")
+
+
+@contextmanager
+def ray_stderr_hidden() -> Iterator[None]:
+    """Ray's C++ core writes its log lines to file descriptor 2 directly (no Python logger to
+    silence): point that at /dev/null for the run, with Python's sys.stderr, where the run's own
+    messages go, kept on the real stderr. Ray's logs stay in its session folder."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    old = sys.stderr
+    sys.stderr = open(saved, "w", buffering=1, encoding=getattr(old, "encoding", None) or "utf-8",
+                      errors="backslashreplace")
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 2)
+    os.close(null)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        sys.stderr.close()
+        sys.stderr = old
+
+
 def connect(address: str, workers: int | None) -> bool:
     """Start a local cluster (`local`), or join one (`auto` or host:port), with the package folder,
     the cache location and this code shipped to every worker."""
+    check_security(address)  # before Ray is imported: it reads RAY_AUTH_MODE once
     ray = _ray()
+    quiet_ray()  # after Ray Data's import, which sets its loggers' levels
     from .models import install_dir
 
     env = {"ARGOS_PACKAGES_DIR": str(install_dir())}
@@ -102,6 +184,9 @@ class Translator:
             except BadInput as exc:
                 out.append(("error", exc, []))
                 continue
+            except Exception as exc:  # noqa: BLE001 - one record must not end the run (nor print a traceback)
+                out.append(("error", f"{item.origin or item.name}: cannot be read ({exc.__class__.__name__}: {exc})"[:500], []))
+                continue
             docs.append(replace(doc, name=item.name))
             out.append(("ok", None, doc.warnings))
         done = iter(self.engine.stream(docs, self.targets, use_cache=self.use_cache))
@@ -118,13 +203,27 @@ def translate_on_ray(run: BatchRun, corpus: Corpus, address: str, source: str | 
                      options: DecodeOptions, use_cache: bool = True, device: str = "auto",
                      workers: int | None = None) -> None:
     """Translate `corpus` on Ray and hand each finished document, in input order, to `run`."""
-    ray = _ray()
-    started = connect(address, workers)
-    try:
-        _translate(ray, run, corpus, source, targets, options, use_cache, device, workers)
-    finally:
-        if started:
-            ray.shutdown()
+    with ray_stderr_hidden():
+        started = connect(address, workers)
+        ray = _ray()
+        try:
+            _translate(ray, run, corpus, source, targets, options, use_cache, device, workers)
+        except ray.exceptions.RayError as exc:
+            raise ClusterError(f"the Ray run stopped: {_first_line(exc)}; the finished documents are kept, "
+                               "run the same command again to resume") from None
+        finally:
+            if started:
+                ray.shutdown()
+
+
+def _first_line(exc: BaseException) -> str:
+    """What a Ray error says, in one line (Ray's messages carry the remote traceback)."""
+    cause = getattr(exc, "cause", None)
+    if isinstance(cause, BaseException) and str(cause).strip():
+        exc = cause
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip() and not ln.startswith((" ", "Traceback"))]
+    text = lines[-1] if lines else exc.__class__.__name__
+    return f"{exc.__class__.__name__}: {text}"[:300]
 
 
 def _translate(ray, run: BatchRun, corpus: Corpus, source: str | None, targets: Sequence[str],
@@ -132,7 +231,8 @@ def _translate(ray, run: BatchRun, corpus: Corpus, source: str | None, targets: 
     size = workers or max(1, int(ray.cluster_resources().get("CPU", 2)) - 1)  # one CPU left for the driver
     gpu = device == "cuda"  # an actor per GPU; with auto, actors use a GPU where their node has one
     archives = [str(p) for p in sorted(MODELS_DIR.glob("*.argosmodel"))] if MODELS_DIR.is_dir() else []
-    actor = ray.remote(num_cpus=1, num_gpus=1 if gpu else 0)(Translator)
+    # a killed actor process is restarted and its batch retried (translating is idempotent)
+    actor = ray.remote(num_cpus=1, num_gpus=1 if gpu else 0, max_restarts=3, max_task_retries=3)(Translator)
     pool = [actor.remote(list(targets), source, options, device, use_cache, archives) for _ in range(size)]
     in_flight: deque = deque()  # (batch, result ref), oldest first: results are taken in input order
     for n, batch in enumerate(_batches(run.pending(corpus, load=True), BATCH_DOCUMENTS)):

@@ -124,3 +124,7 @@ class MissingDependency(UsageError):
 
 class OutputError(WorkbenchError):
     """An output location cannot be written (a folder, a device, read-only, full disk...)."""
+
+
+class ClusterError(WorkbenchError):
+    """A Ray cluster cannot be used safely, or stopped the run (a worker or node died)."""

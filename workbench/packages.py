@@ -33,12 +33,8 @@ from pathlib import Path, PurePosixPath
 from typing import Callable, Iterator
 
 from .errors import BadPackage, OfflineError, UsageError, WorkbenchError
-
-try:
-    import fcntl
-except ImportError:  # not POSIX: installs are then not serialised between processes
-    fcntl = None  # type: ignore[assignment]
 from .languages import is_code, parse_lang
+from .locking import FolderLock
 
 # Real packages are ~100-400 MB unpacked, in a few dozen files, and their weights barely compress.
 MAX_UNCOMPRESSED = 2 * 1024**3
@@ -387,18 +383,12 @@ def install_lock(root: Path) -> Iterator[None]:
     """One install or removal at a time in a package folder, across threads and processes.
     Whoever holds the lock owns every staging folder, so any found then is a killed install's."""
     root.mkdir(parents=True, exist_ok=True)
-    with open(root / LOCK_NAME, "a+b") as f:
-        if fcntl is not None:
-            fcntl.flock(f.fileno(), fcntl.LOCK_EX)
-        try:
-            for parent, prefix in _staging_places(root):
-                for stale in parent.glob(prefix + "*"):
-                    if stale.is_dir() and not stale.is_symlink():
-                        shutil.rmtree(stale, ignore_errors=True)
-            yield
-        finally:
-            if fcntl is not None:
-                fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+    with FolderLock(root / LOCK_NAME):
+        for parent, prefix in _staging_places(root):
+            for stale in parent.glob(prefix + "*"):
+                if stale.is_dir() and not stale.is_symlink():
+                    shutil.rmtree(stale, ignore_errors=True)
+        yield
 
 
 def _staging_places(root: Path) -> list[tuple[Path, str]]:

@@ -137,7 +137,8 @@ def _text_source(label: str, mode: str, paste_key: str, upload_key: str, height:
             st.info(empty)
             return None
         return ("text", text, "pasted " + label.lower())
-    upload = st.file_uploader(label, type=inputs.ARTICLE_TYPES, key=upload_key)
+    upload = st.file_uploader(label, type=inputs.ARTICLE_TYPES, key=upload_key,
+                              max_upload_size=inputs.UPLOAD_LIMIT_MB["article"])
     if upload is None:
         st.info(empty.replace("Paste", "Upload"))
         return None
@@ -175,7 +176,8 @@ def choose_glossary() -> tuple[list, str]:
                 return [], "none"
             return load_glossary_file(str(SAMPLE_GLOSSARY), SAMPLE_GLOSSARY.stat().st_mtime), "samples/glossary.csv"
         if choice == "Upload CSV":
-            upload = st.file_uploader("Glossary CSV", type=["csv", "txt"], key="cmp_gloss_upload")
+            upload = st.file_uploader("Glossary CSV", type=["csv", "txt"], key="cmp_gloss_upload",
+                                      max_upload_size=inputs.UPLOAD_LIMIT_MB["glossary"])
             if upload is None:
                 st.info("Upload a CSV glossary with en, ko and zh columns.")
                 return [], "none"

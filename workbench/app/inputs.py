@@ -9,12 +9,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from workbench.documents import SUPPORTED_SUFFIXES, Document
+from workbench.documents import MAX_HTML_BYTES, MAX_INPUT_BYTES, MAX_PDF_BYTES, SUPPORTED_SUFFIXES, Document
 from workbench.models import PackageInfo
 
 SAMPLES_DIR = Path(__file__).resolve().parents[2] / "samples"
 DEFAULT_SAMPLE = "china-dprk-vice-premier-visit.en.txt"
 ARTICLE_TYPES = sorted(s.lstrip(".") for s in SUPPORTED_SUFFIXES)
+
+_MB = 2**20
+# Per upload kind, in MB (Streamlit's max_upload_size): an upload is held in memory per session, so
+# an article or glossary uploader must not take the 1 GB that .streamlit/config.toml allows for
+# model archives. An article's limit is the largest file the readers accept (a PDF's).
+UPLOAD_LIMIT_MB = {
+    "article": max(MAX_PDF_BYTES, MAX_HTML_BYTES, MAX_INPUT_BYTES) // _MB,
+    "glossary": 20,
+    "model": 1024,
+}
 
 
 def sample_files(folder: Path = SAMPLES_DIR) -> list[Path]:

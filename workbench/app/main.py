@@ -95,6 +95,7 @@ def models_panel() -> None:
         st.caption("Installing models is turned off on this server (PARALLAX\\_READONLY\\_MODELS).")
     else:
         upload = st.file_uploader("Install a model (.argosmodel)", type=["argosmodel"], key="model_upload",
+                                  max_upload_size=inputs.UPLOAD_LIMIT_MB["model"],
                                   help="An Argos Translate package file, e.g. translate-en_ko-1_1.argosmodel")
         if upload is not None:
             install_upload(upload)
@@ -179,7 +180,8 @@ def choose_document(engine: Engine, then: str = ", then click Translate",
                 st.info(f"Paste an English article into the box{then}.")
                 return None
             return load_text(text, lang)
-        upload = st.file_uploader("Article file", type=inputs.ARTICLE_TYPES, key="article_upload")
+        upload = st.file_uploader("Article file", type=inputs.ARTICLE_TYPES, key="article_upload",
+                                  max_upload_size=inputs.UPLOAD_LIMIT_MB["article"])
         if upload is None:
             st.info("Upload an English article (.txt, .md, .html, .docx or .pdf).")
             return None
