@@ -27,12 +27,14 @@ PACKAGE = ROOT / "workbench"
 # Lowest first. A module may import its own layer and the ones before it, never one after it.
 # (messages and naming: the cli helper's modules, which import nothing of the workbench.)
 LAYERS: list[set[str]] = [
-    {"errors", "languages", "messages", "naming", "testing"},  # facts and words
+    {"errors", "languages", "messages", "naming", "protect", "locking", "testing"},  # facts, words, small tools
     {"packages", "segment", "langid", "cache"},  # the package store, splitting, identification, cache
     {"documents", "corpus"},  # reading
     {"engine"},  # translating
     {"models", "align", "export", "corpus_output"},  # installs (store + engine), aligning, writing
-    {"compare", "batch", "distributed"},  # comparing, runs
+    {"compare", "batch"},  # comparing, the batch workflow
+    {"distributed"},  # the workflow on Ray
+    {"run"},  # the run layer: here or on Ray
     {"cli", "__main__"},  # the front ends
     {"app"},
 ]

@@ -1,7 +1,7 @@
 """`parallax translate` and `parallax export`: batch translation and the rows-to-CSV export.
 
 The batch workflow itself (reading, admission, output names, resume, writers, counts, the Ray
-run) is the run layer's (`batch.Job`, `batch.BatchRun`); these functions parse arguments and report.
+run) is the run layer's (`run.Job`, `batch.BatchRun`); these functions parse arguments and report.
 """
 
 from __future__ import annotations
@@ -67,7 +67,8 @@ def cmd_translate(args: argparse.Namespace) -> int:
 
 def translate_job(args: argparse.Namespace):
     """The run layer's Job for these arguments; usage errors and unusable outputs before any work."""
-    from ..batch import Job, Outputs
+    from ..batch import Outputs
+    from ..run import Job
     from ..export import check_outputs
 
     if args.csv == "-" and args.json:
