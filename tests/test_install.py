@@ -116,7 +116,11 @@ RUNNER = textwrap.dedent("""
         errors.append(err.getvalue()[-500:])
     app = None
     if job["app"]:
+        from streamlit import config
         from streamlit.testing.v1 import AppTest
+        from workbench.app.server import SERVER_OPTIONS
+        for name, value in SERVER_OPTIONS.items():  # what `parallax app` passes
+            config.set_option(name, value)
         at = AppTest.from_file(job["app"], default_timeout=120).run()
         at.button[0].click().run()
         app = {"errors": [e.value for e in at.error] + [str(e.value) for e in at.exception],

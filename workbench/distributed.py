@@ -23,10 +23,10 @@ from .batch import BatchRun
 from .corpus import ID_FIELDS, TEXT_FIELDS, Corpus, is_corpus_file
 from .engine import AlignedDocument, DecodeOptions
 from .errors import UsageError
+from .models import archives_in, default_models_dir
 
 BATCH_DOCUMENTS = 16  # documents per actor call: big enough for full translate_batch chunks
 PACKAGE_ROOT = Path(__file__).resolve().parent
-MODELS_DIR = PACKAGE_ROOT.parent / "models"
 
 
 def _ray():
@@ -266,7 +266,8 @@ def _translate(ray, run: BatchRun, corpus: Corpus, source: str | None, targets: 
     size = workers or max(1, int(ray.cluster_resources().get("CPU", 2)) - 1)  # one CPU left for reading
     gpu = device == "cuda"  # an actor per GPU; with auto, actors use a GPU where their node has one
     done = [] if run.outputs.force else [dict(m.done) for m in run._manifests()]
-    archives = [str(p) for p in sorted(MODELS_DIR.glob("*.argosmodel"))] if MODELS_DIR.is_dir() else []
+    models_dir = default_models_dir()
+    archives = [str(p) for p in archives_in(models_dir)] if models_dir.is_dir() else []
     kwargs = dict(targets=list(targets), source=source, options=asdict(options), device=device,
                   use_cache=use_cache, done=done, archives=archives)
     for ds in build_datasets(corpus):

@@ -526,6 +526,13 @@ def install_archive(path: str | Path) -> PackageInfo:
     return _package_at(target, read_metadata(target))
 
 
+def default_models_dir() -> Path:
+    """Where `parallax setup` (and a Ray worker lacking a pair) looks for dropped-in .argosmodel
+    files: `models/` in the current folder (scripts/start.sh runs from the clone's root). Never a
+    folder inside the installed package, which `pip install .` puts in site-packages."""
+    return Path.cwd() / "models"
+
+
 def archives_in(folder: str | Path) -> list[Path]:
     folder = Path(folder)
     return sorted(p for p in folder.iterdir() if p.suffix == ".argosmodel" and p.is_file())

@@ -108,44 +108,57 @@ def align_units(source: Sequence[str], target: Sequence[str], lang: str, mt: Seq
              for i, j, di, dj, p in path]
     if mt is not None and not mt_used:
         used = [u for u in used if u != "mt"]
-    gap = reversal_gap(src, tgt, weights, links, params, ratio, model[1], signals.length)
-    warning = support_warning(links, n, m, unit_name, gap)
+    margin = reversal_margin(src, tgt, weights, links, params, ratio, model[1], signals.length)
+    warning = support_warning(links, n, m, unit_name, margin)
     if warning.startswith("the data does not support"):
         links = [make_link(l.src, l.tgt, round(min(l.confidence, 0.3), 4)) for l in links]
     return Result(links, mt_used, ratio, tuple(used), warning)
 
 
-def reversal_gap(src, tgt, weights: dict, links: Sequence[Link], params: Params, ratio: float,
-                 variance: float, use_length: bool, window: int = 200) -> float | None:
+def reversal_margin(src, tgt, weights: dict, links: Sequence[Link], params: Params, ratio: float,
+                    variance: float, use_length: bool, window: int = 200) -> float | None:
     """Evidence that the two texts are translations at all: a window of the found alignment is
     searched again with the target read backwards. For a real translation the backwards chain
     costs much more per unit; for unrelated texts about the same, since nothing ties either
-    order. Returns the gap in nats per unit (None when the window is too small to tell)."""
+    order. Returns that gap (nats per unit) less the most that chance gives at the window's size,
+    `gap_threshold`: below 0, the texts line up hardly better forwards than backwards. None when
+    the window is too small to tell (under MIN_REVERSAL_UNITS units)."""
     linked = [l for l in links if l.src and l.tgt]
-    if len(linked) < 6:
+    if len(linked) < 3:
         return None
     mid = len(linked) // 2
     part = linked[max(0, mid - window // 2): mid + window // 2]
     si = list(range(part[0].src[0], part[-1].src[-1] + 1))
     ti = list(range(part[0].tgt[0], part[-1].tgt[-1] + 1))
-    if min(len(si), len(ti)) < 40:  # too few units: unrelated short texts line up by chance
+    if min(len(si), len(ti)) < MIN_REVERSAL_UNITS:
         return None
     s, t = src.subset(si), tgt.subset(ti)
     fwd: dict = {}
     back: dict = {}
     search(s, t, weights, params, ratio, variance, use_length, info=fwd)
     search(s, tgt.subset(ti[::-1]), weights, params, ratio, variance, use_length, info=back)
-    return (back["cost"] - fwd["cost"]) / max(len(si), len(ti))
+    units = max(len(si), len(ti))
+    return (back["cost"] - fwd["cost"]) / units - gap_threshold(units)
 
 
-GAP_MIN = 0.3  # nats per unit between the found chain and the backwards one; see reversal_gap
+GAP_MIN = 0.3  # nats per unit between the found chain and the backwards one, for long texts
+SHORT_GAP = 2.4  # chance gaps shrink like 1/sqrt(units): 2.4/sqrt(units) for short texts
+MIN_REVERSAL_UNITS = 4  # with 3 units, real and unrelated pairs overlap too much to tell
+
+
+def gap_threshold(units: int) -> float:
+    """The smallest reversal gap (nats per unit) taken as evidence of a translation. Fitted on
+    the NTREX-128 dev documents (benchmarks/align_support.py): with 4 to 16 sentences, unrelated
+    pairs stay below it in about 95 % of cases and real translations above it in about 95 %
+    (all of them with embeddings); from 64 units on it is GAP_MIN."""
+    return max(GAP_MIN, SHORT_GAP / math.sqrt(units))
 
 
 def support_warning(links: Sequence[Link], n: int, m: int, unit: str = "unit", margin: float | None = None) -> str:
     """One line when the links do not make a trustworthy alignment, else ""."""
     if n < 3 or m < 3:
         return ""
-    if margin is not None and margin < GAP_MIN:
+    if margin is not None and margin < 0:
         return (f"the data does not support an alignment: the {unit}s line up hardly better forwards than "
                 "backwards; check the language and that both files hold the same text")
     linked = [l for l in links if l.src and l.tgt]

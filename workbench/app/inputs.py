@@ -12,7 +12,7 @@ from typing import Sequence
 from workbench.documents import SUPPORTED_SUFFIXES, Document
 from workbench.models import PackageInfo
 
-SAMPLES_DIR = Path(__file__).resolve().parents[2] / "samples"
+SAMPLES_DIR = Path(__file__).resolve().parents[1] / "samples"  # package data (pyproject.toml)
 DEFAULT_SAMPLE = "china-dprk-vice-premier-visit.en.txt"
 ARTICLE_TYPES = sorted(s.lstrip(".") for s in SUPPORTED_SUFFIXES)
 

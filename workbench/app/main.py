@@ -1,6 +1,7 @@
-# Parallax, the Streamlit page. Run it from the repository root with
-#     .venv/bin/parallax app                       (add --headless on a server, --port N to move it)
-# or  .venv/bin/python -m streamlit run workbench/app/main.py
+# Parallax, the Streamlit page. Start it with
+#     parallax app                       (add --headless on a server, --port N to move it)
+# which passes the server options (workbench/app/server.py); started any other way, the page
+# refuses to run and says so.
 # All translation, alignment and export work is done by the workbench library; this file only
 # lays out the page and calls it.
 
@@ -19,7 +20,7 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts only this folder on sys.pa
 import streamlit as st  # noqa: E402
 
 from workbench import documents, export  # noqa: E402
-from workbench.app import compare_view, inputs, render  # noqa: E402
+from workbench.app import compare_view, inputs, render, server  # noqa: E402
 from workbench.app.state import remember  # noqa: E402
 from workbench.cache import TranslationCache  # noqa: E402
 from workbench.engine import AlignedDocument, Engine  # noqa: E402
@@ -364,6 +365,13 @@ def page() -> None:
 
 def main() -> None:
     st.set_page_config(page_title="Parallax", page_icon="🔀", layout="wide")
+    from streamlit import config
+
+    unset = server.unset_options(config.is_manually_set)
+    if unset:  # e.g. `streamlit run .../main.py` from another folder: every interface, usage stats on
+        st.title("Parallax")
+        st.error(server.refusal(unset))
+        return
     try:
         page()
     except WorkbenchError as exc:
