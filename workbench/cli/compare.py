@@ -4,7 +4,7 @@
     parallax compare A B --lang ko|zh|en [--top N] [--json] [--csv FILE]
     parallax check SOURCE VERSION --lang ko|zh [--glossary FILE] [--reference FILE] [--round-trip] [--json] [--csv FILE]
 
-`register(subparsers)` adds them to the main parser (cli.build_parser). As in cli.py, handlers
+`register(subparsers)` adds them to the main parser (cli.build_parser). As in cli/translate.py, handlers
 return exit codes and raise WorkbenchError subclasses for the user's mistakes (one line on
 stderr, exit 1 for bad input, 2 for usage); data goes to stdout, messages to stderr.
 """
@@ -14,8 +14,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .errors import BadInput, UsageError
-from .langid import detect_language, language_name, parse_lang
+from ..errors import BadInput, UsageError
+from ..langid import detect_language, language_name, parse_lang
 
 TRANSLATION_LANGS = ("ko", "zh")
 
@@ -92,7 +92,7 @@ def _expect_language(text: str, name: str, lang: str, source: bool = False) -> N
 
 
 def _read(path: str, lang: str, source: bool = False):
-    from .documents import read_file
+    from ..documents import read_file
 
     doc = read_file(path, lang)
     _expect_language(doc.text, path, lang, source)
@@ -100,7 +100,7 @@ def _read(path: str, lang: str, source: bool = False):
 
 
 def _read_sentences(path: str, lang: str) -> list[list[str]]:
-    from .align import read_sentence_file
+    from ..align import read_sentence_file
 
     paragraphs = read_sentence_file(path)
     _expect_language("\n".join(s for p in paragraphs for s in p), path, lang, source=lang == "en")
@@ -110,8 +110,8 @@ def _read_sentences(path: str, lang: str) -> list[list[str]]:
 def _engine(no_mt: bool):
     if no_mt:
         return None
-    from .cache import TranslationCache
-    from .engine import Engine
+    from ..cache import TranslationCache
+    from ..engine import Engine
 
     return Engine(cache=TranslationCache())
 
@@ -119,7 +119,7 @@ def _engine(no_mt: bool):
 def _glossary(path: str | None):
     if not path:
         return []
-    from .align import load_glossary
+    from ..align import load_glossary
 
     terms = load_glossary(path)
     if not terms:
@@ -129,7 +129,7 @@ def _glossary(path: str | None):
 
 def _outputs(args: argparse.Namespace, *files: str | None) -> None:
     """Preflight of every output file before any work; `-` is stdout (as for translate), once."""
-    from .export import check_outputs
+    from ..export import check_outputs
 
     to_stdout = [f for f in files if f == "-"] + (["--json"] if args.json else [])
     if len(to_stdout) > 1:
@@ -138,7 +138,7 @@ def _outputs(args: argparse.Namespace, *files: str | None) -> None:
 
 
 def _write(path: str, data: bytes, what: str) -> None:
-    from .cli import write_output
+    from .common import write_output
 
     try:
         write_output(path, data)
@@ -153,7 +153,7 @@ def _short(text: str, width: int = 60) -> str:
 
 
 def _span(idx) -> str:
-    from .align import _span as span
+    from ..align import _span as span
 
     return span(idx) or "-"
 
@@ -162,7 +162,7 @@ def _span(idx) -> str:
 
 
 def cmd_align(args: argparse.Namespace) -> int:
-    from .align import align_documents, align_sentences_in_paragraphs, machine_translation
+    from ..align import align_documents, align_sentences_in_paragraphs, machine_translation
 
     _outputs(args, args.csv, args.tmx)  # before reading or aligning anything
 
@@ -205,7 +205,7 @@ def cmd_align(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from .compare import compare_documents, diff_to_text
+    from ..compare import compare_documents, diff_to_text
 
     _outputs(args, args.csv)  # before reading or aligning anything
 
@@ -242,7 +242,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .compare import check_documents
+    from ..compare import check_documents
 
     _outputs(args, args.csv)  # before reading or aligning anything
 
