@@ -11,8 +11,6 @@ from ..errors import BadInput, WorkbenchError
 from ..langid import language_name, parse_lang
 from .common import DEFAULT_TARGETS, Problems, download_progress, progress_bar
 
-MODELS_DIR = Path(__file__).resolve().parent.parent.parent / "models"
-
 
 def register(sub) -> None:
     """Add `models` and `setup` to the subcommands of the main parser."""
@@ -31,7 +29,7 @@ def register(sub) -> None:
     mr.set_defaults(func=cmd_models_remove)
 
     s = sub.add_parser("setup", help="install models/ archives and, online, missing en→ko/en→zh models")
-    s.add_argument("--models-dir", default=str(MODELS_DIR))
+    s.add_argument("--models-dir", help="folder of .argosmodel files to install (default: models/ in the current folder)")
     s.add_argument("--offline", action="store_true", help="do not try the Argos index")
     s.set_defaults(func=cmd_setup)
 
@@ -112,9 +110,10 @@ def cmd_setup(args: argparse.Namespace) -> int:
     models/, then fetch missing en→ko / en→zh packages when online. Never fails: the app starts
     either way and shows what is missing."""
     from ..errors import OfflineError
-    from ..models import archives_in, find_package, install_archive, install_from_index, validate_archive
+    from ..models import (archives_in, default_models_dir, find_package, install_archive, install_from_index,
+                          validate_archive)
 
-    folder = Path(args.models_dir)
+    folder = Path(args.models_dir) if args.models_dir else default_models_dir()
     if folder.is_dir():
         for f in archives_in(folder):
             try:
