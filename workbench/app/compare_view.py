@@ -40,7 +40,11 @@ from workbench.langid import detect_language, language_name
 MODES = ("Demo", "Paste text", "Upload file")
 LANG_CHOICES = {"Detect": None, "Korean (ko)": "ko", "Chinese (zh)": "zh"}
 SAMPLE_GLOSSARY = inputs.SAMPLES_DIR / "glossary.csv"
-GLOSSARY_CHOICES = ("Sample glossary (samples/glossary.csv)", "None", "Upload CSV")
+SAMPLE_GLOSSARY_CHOICE = "Sample glossary (samples/glossary.csv)"
+# The sample glossary holds the sample article's terms: preselected for that article only (a
+# widget each, so each keeps its first option as its default; see KEEP).
+GLOSSARY_CHOICES = {"cmp_gloss": (SAMPLE_GLOSSARY_CHOICE, "None", "Upload CSV"),
+                    "cmp_gloss_other": ("None", SAMPLE_GLOSSARY_CHOICE, "Upload CSV")}
 TEAM_REFERENCE = "Team reference (samples)"
 REFERENCE_CHOICES = ("None", TEAM_REFERENCE, "Paste text", "Upload file")
 MACHINE = "Machine translation"
@@ -49,7 +53,7 @@ TOP_CHOICES = (10, 25, 50, "all")
 # Widgets whose values survive a visit to the other view: Streamlit forgets the state of widgets
 # that a run does not draw unless the key is saved again. Only widgets whose default is their
 # first option / empty / off can be listed (others would warn), and uploads cannot be kept.
-KEEP = ("cmp_mode", "cmp_demo", "cmp_paste", "cmp_lang", "cmp_gloss", "cmp_ref", "cmp_ref_paste", "cmp_other",
+KEEP = ("cmp_mode", "cmp_demo", "cmp_paste", "cmp_lang", *GLOSSARY_CHOICES, "cmp_ref", "cmp_ref_paste", "cmp_other",
         "cmp_other_paste", "cmp_top", "cmp_inline", "cmp_by_sentence")
 
 
@@ -162,13 +166,14 @@ def choose_translation(demos: Sequence[inputs.Demo]) -> tuple[Source | None, inp
                         "Paste the Korean or Chinese translation of the English article into the box."), None
 
 
-def choose_glossary() -> tuple[list, str]:
+def choose_glossary(src: documents.Document | None) -> tuple[list, str]:
     """(terms, a short description); problems are shown and the glossary left out."""
-    choice = st.selectbox("Glossary", GLOSSARY_CHOICES, key="cmp_gloss",
+    key = "cmp_gloss" if src is not None and inputs.is_sample(src.name) else "cmp_gloss_other"
+    choice = st.selectbox("Glossary", GLOSSARY_CHOICES[key], key=key,
                           help="A CSV with en, ko and zh columns; each English term whose rendering is missing "
                                "from the translation is reported, and the terms help the alignment.")
     try:
-        if choice == GLOSSARY_CHOICES[0]:
+        if choice == SAMPLE_GLOSSARY_CHOICE:
             if not SAMPLE_GLOSSARY.is_file():
                 st.info("samples/glossary.csv is missing: no glossary check.")
                 return [], "none"
@@ -384,7 +389,7 @@ def compare_view(engine: Engine, src: documents.Document | None) -> None:
         lang_choice = LANG_CHOICES[st.radio("Its language", list(LANG_CHOICES), horizontal=True, key="cmp_lang",
                                             help="Detect reads the script: Hangul is Korean, Chinese "
                                                  "characters without Hangul are Chinese.")]
-        glossary, glossary_name = choose_glossary()
+        glossary, glossary_name = choose_glossary(src)
         ref_choice, ref_source = choose_companion(
             "Reference translation (for chrF and BLEU)", "reference translation", REFERENCE_CHOICES, "cmp_ref",
             "Another translation of the same article, taken as correct: each paragraph and the whole text "

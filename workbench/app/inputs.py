@@ -160,6 +160,11 @@ def _gold_description(path: Path) -> str:
         return ""
 
 
+def is_sample(source_name: str, folder: Path = SAMPLES_DIR) -> bool:
+    """Whether the English article is one of the bundled samples (by file name)."""
+    return any(p.name == Path(source_name).name for p in sample_files(folder))
+
+
 def team_reference(source_name: str, lang: str, folder: Path = SAMPLES_DIR) -> Path | None:
     """samples/X.<lang>.txt when the English article is the sample X.en.txt, else None."""
     name = Path(source_name).name

@@ -172,11 +172,13 @@ def choose_document(engine: Engine, then: str = ", then click Translate",
             path = inputs.SAMPLES_DIR / name
             return load_sample(str(path), path.stat().st_mtime, lang)
         if mode == "Paste text":
-            text = st.text_area("English text", key="paste", height=220,
-                                placeholder="Paste an English article: one paragraph per line, or paragraphs "
+            name = language_name(lang or "en")  # the source language box's choice (or detection's switch)
+            a_name = ("an " if name[:1] in "AEIOU" else "a ") + name
+            text = st.text_area(f"{name} text", key="paste", height=220,
+                                placeholder=f"Paste {a_name} article: one paragraph per line, or paragraphs "
                                             "separated by blank lines. The first line may be the title.")
             if text == "":
-                st.info(f"Paste an English article into the box{then}.")
+                st.info(f"Paste {a_name} article into the box{then}.")
                 return None
             return load_text(text, lang)
         upload = st.file_uploader("Article file", type=inputs.ARTICLE_TYPES, key="article_upload")
@@ -223,8 +225,9 @@ def translate(engine: Engine, doc: documents.Document, targets: list[str], table
     names = ", ".join(language_name(t) for t in targets)
     slot = st.empty()  # the live status, replaced by the result's caption when done (one status line)
     status = slot.status(f"Translating {total} sentences into {names}…", expanded=True)
-    with status:
-        bars = {t: st.progress(0.0, text=f"{language_name(t)}: 0 / {total} sentences") for t in targets}
+    # Drawn through the status object, not `with status:` (leaving that block marks it complete ✓
+    # while the sentences are still being translated); `slot.empty()` removes it when done.
+    bars = {t: status.progress(0.0, text=f"{language_name(t)}: 0 / {total} sentences") for t in targets}
 
     def progress(lang: str, done: int, of: int) -> None:
         if lang in bars:
