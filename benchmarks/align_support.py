@@ -29,7 +29,7 @@ RULES = {"before (reversal test from 40 units)": (40, 0.0), "now (from 4 units, 
 
 
 def unsupported(warning: str) -> bool:
-    return warning.startswith("the data does not support")
+    return warning.startswith(A.UNSUPPORTED)
 
 
 def measure(docs: list[list[dict]], sizes: list[int], signals: A.Signals) -> dict:

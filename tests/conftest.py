@@ -19,7 +19,8 @@ import pytest
 from workbench.testing.isolation import isolated_env  # imports nothing of argostranslate
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "samples" / "china-dprk-vice-premier-visit.en.txt"
+SAMPLES = ROOT / "workbench" / "samples"  # package data; samples/ at the root links here
+SAMPLE = SAMPLES / "china-dprk-vice-premier-visit.en.txt"
 
 _SESSION_HOME = Path(tempfile.mkdtemp(prefix="parallax-tests-"))
 TEST_ENV = isolated_env(_SESSION_HOME)  # offline by design: the package index is unreachable

@@ -423,3 +423,15 @@ def test_short_unrelated_texts_are_flagged_and_short_translations_are_not(unit):
     assert all(l.confidence < 0.5 for l in unrelated.links)  # nothing shown as a confident link
     real = align_documents(en, ko, unit=unit)
     assert real.warning == "" and min(l.confidence for l in real.links) > 0.8
+
+
+def test_a_machine_translation_that_does_not_help_is_not_a_note():
+    """Korean "machine translation" that tells no sentence apart (the same line for each): the
+    aligner leaves it out, and there is nothing for the reader to act on, so no note (issue 17
+    item 15: "machine translation did not separate the paragraphs" on every align and check)."""
+    src = [list(p.sentences) for p in read_file(SAMPLE).paragraphs]
+    tgt = [list(p.sentences) for p in read_file(SAMPLES / f"{STEM}.ko.txt", "ko").paragraphs]
+    useless = ["번역문입니다."] * sum(map(len, src))
+    a = align_sentences_in_paragraphs(src, tgt, "ko", "paragraph", useless,
+                                      "used the installed en→ko model's machine translation")
+    assert not a.mt_used and a.note == "", a.note

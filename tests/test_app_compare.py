@@ -10,7 +10,7 @@ import json
 from html.parser import HTMLParser
 
 import pytest
-from conftest import ROOT, SAMPLE
+from conftest import ROOT, SAMPLE, SAMPLES
 from streamlit.testing.v1 import AppTest
 
 from workbench.align import Alignment, align_documents, load_glossary, make_link
@@ -20,7 +20,6 @@ from workbench.documents import read_file
 
 APP = str(ROOT / "workbench" / "app" / "main.py")
 TIMEOUT = 120
-SAMPLES = ROOT / "samples"
 VARIANTS = SAMPLES / "variants"
 STEM = SAMPLE.name[: -len(".en.txt")]
 KO_REFERENCE = SAMPLES / f"{STEM}.ko.txt"

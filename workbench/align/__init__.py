@@ -36,9 +36,9 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import MissingModel, UsageError, install_hint
-from .formats import (LINK_TYPES, Alignment, GlossaryTerm, Link, Unit, _span, check_links, glossary_from_bytes,
-                      link_scores, load_glossary, load_gold, make_link, parse_glossary, read_sentence_file,
-                      strict_lax_scores, to_tmx)
+from .formats import (LINK_TYPES, TMX_MIN_CONFIDENCE, UNSUPPORTED, Alignment, GlossaryTerm, Link, Unit, _span,
+                      check_links, glossary_from_bytes, link_scores, load_glossary, load_gold, make_link,
+                      parse_glossary, read_sentence_file, strict_lax_scores, to_tmx)
 from .numbers import NumberToken, number_tokens
 from .search import BEADS, Params, search
 from .signals import (DEFAULT_MODEL, LENGTH_MODEL, SAME_LANGUAGE_MODEL, Signals, embeddings_available,
@@ -48,8 +48,8 @@ ALIGN_LANGS = ("ko", "zh")
 NO_MT_NOTE = "no machine translation: aligned by length, numbers, names and punctuation"
 
 __all__ = [
-    "ALIGN_LANGS", "BEADS", "LENGTH_MODEL", "LINK_TYPES", "Alignment", "GlossaryTerm", "Link", "NumberToken",
-    "Params", "Signals", "Unit", "align_documents", "align_sentences_in_paragraphs", "align_texts", "align_units",
+    "ALIGN_LANGS", "BEADS", "LENGTH_MODEL", "LINK_TYPES", "TMX_MIN_CONFIDENCE", "UNSUPPORTED", "Alignment",
+    "GlossaryTerm", "Link", "NumberToken", "Params", "Signals", "Unit", "align_documents", "align_sentences_in_paragraphs", "align_texts", "align_units",
     "check_links", "embeddings_available", "estimate_ratio", "glossary_from_bytes", "in_script", "length",
     "lexicon_available", "link_scores", "paragraph_links", "load_glossary", "load_gold", "machine_translation", "make_link",
     "number_tokens", "parse_glossary", "read_sentence_file", "strict_lax_scores", "to_tmx", "weighted_length",
@@ -110,7 +110,7 @@ def align_units(source: Sequence[str], target: Sequence[str], lang: str, mt: Seq
         used = [u for u in used if u != "mt"]
     margin = reversal_margin(src, tgt, weights, links, params, ratio, model[1], signals.length)
     warning = support_warning(links, n, m, unit_name, margin)
-    if warning.startswith("the data does not support"):
+    if warning.startswith(UNSUPPORTED):
         links = [make_link(l.src, l.tgt, round(min(l.confidence, 0.3), 4)) for l in links]
     return Result(links, mt_used, ratio, tuple(used), warning)
 
@@ -159,14 +159,14 @@ def support_warning(links: Sequence[Link], n: int, m: int, unit: str = "unit", m
     if n < 3 or m < 3:
         return ""
     if margin is not None and margin < 0:
-        return (f"the data does not support an alignment: the {unit}s line up hardly better forwards than "
+        return (f"{UNSUPPORTED}: the {unit}s line up hardly better forwards than "
                 "backwards; check the language and that both files hold the same text")
     linked = [l for l in links if l.src and l.tgt]
     covered_s = sum(len(l.src) for l in linked) / n
     covered_t = sum(len(l.tgt) for l in linked) / m
     sure = sum(len(l.src) for l in linked if l.confidence >= 0.5) / n
     if max(covered_s, covered_t) < 0.3 or sure < 0.15:
-        return (f"the data does not support an alignment: only {sure:.0%} of the English {unit}s are linked "
+        return (f"{UNSUPPORTED}: only {sure:.0%} of the English {unit}s are linked "
                 "with confidence; check the language and that both files hold the same text")
     # a long stretch left out at either end: a partial or shifted translation
     parts = []
@@ -293,7 +293,7 @@ def align_sentences_in_paragraphs(src_sents: Sequence[Sequence[str]], tgt_sents:
         r = align_units(src_paras, tgt_paras, lang, mt_paras, glossary=glossary, src_lang=src_lang,
                         signals=signals, params=params, paragraph_units=True, unit_name="paragraph")
         if mt_sents is not None and not r.mt_used:
-            note = "machine translation did not separate the paragraphs; aligned without it"
+            note = ""  # it did not tell the units apart, so it had no say: nothing the reader can act on
         return Alignment(tuple(r.links), tuple(src_paras), tuple(tgt_paras), lang, "paragraph", r.mt_used, note,
                          src_lang=src_lang, warning=r.warning, signals=r.signals)
     src_flat = [s for ss in src_sents for s in ss]
@@ -303,7 +303,7 @@ def align_sentences_in_paragraphs(src_sents: Sequence[Sequence[str]], tgt_sents:
     r = align_units(src_flat, tgt_flat, lang, mt_sents, glossary=glossary, src_lang=src_lang, signals=signals,
                     params=params, src_para_start=s_start, tgt_para_start=t_start, unit_name="sentence")
     if mt_sents is not None and not r.mt_used:
-        note = "machine translation did not separate the sentences; aligned without it"
+        note = ""  # as for paragraphs: the machine translation had no say
     plinks = paragraph_links(r.links, [len(s) for s in src_sents], [len(t) for t in tgt_sents])
     return Alignment(tuple(r.links), tuple(src_flat), tuple(tgt_flat), lang, "sentence", r.mt_used, note,
                      tuple(plinks), src_lang, warning=r.warning, signals=r.signals)

@@ -18,6 +18,7 @@ import streamlit as st
 
 from workbench import documents
 from workbench.align import (
+    TMX_MIN_CONFIDENCE,
     Alignment,
     align_documents,
     glossary_from_bytes,
@@ -304,12 +305,19 @@ def show_alignment(result: dict, stem: str, key: str) -> None:
         st.info(f"How it was aligned: {alignment.note}.")
     page_no = _pager(f"{unit.capitalize()} links", len(alignment.links), f"cmp-page-{unit}-{key[:12]}")
     st.html(cr.alignment_html(alignment, report if unit == "paragraph" else None, page_no))
-    _downloads([
+    buttons = [
         ("Alignment CSV", alignment.csv_bytes(), f"{stem}.alignment.csv", "text/csv", "cmp-dl-align-csv"),
         ("Alignment JSON", alignment.to_json().encode("utf-8"), f"{stem}.alignment.json", "application/json",
          "cmp-dl-align-json"),
-        ("TMX", alignment.to_tmx().encode("utf-8"), f"{stem}.tmx", "application/x-tmx+xml", "cmp-dl-tmx"),
-    ])
+    ]
+    if not alignment.unsupported:  # a CAT tool takes every TMX unit as a good match (as `align --tmx`)
+        buttons.append(("TMX", alignment.to_tmx().encode("utf-8"), f"{stem}.tmx", "application/x-tmx+xml",
+                        "cmp-dl-tmx"))
+    _downloads(buttons)
+    left_out = alignment.tmx_links()[1]
+    if left_out and not alignment.unsupported:
+        st.caption(f"The TMX leaves out the {left_out} link{'s' if left_out != 1 else ''} below confidence "
+                   f"{TMX_MIN_CONFIDENCE}.")
 
 
 def show_diff(result: dict, version_label: str, stem: str) -> None:
