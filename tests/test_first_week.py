@@ -129,3 +129,43 @@ def test_check_exits_2_when_it_cannot_run_and_1_for_findings(no_models, tmp_path
     assert p.returncode == 1, p.stderr  # errors found
     p = run_cli("align", str(SAMPLE), str(tmp_path / "missing.ko.txt"), "--lang", "ko")
     assert p.returncode == 1  # other commands keep 1 for a bad input
+
+
+# ---------------------------------------------------------------- 11. a missing pivot names the missing leg
+
+
+def test_a_missing_pivot_names_the_leg_to_install(models):
+    """ko→zh goes through English: with en→zh installed, only ko→en is missing, and the Argos
+    index has that package (it has no ko→zh one)."""
+    p = run_cli("translate", "-", "--from", "ko", "--to", "zh", stdin=KO.read_bytes())
+    assert p.returncode == 1
+    (line,) = lines(p)
+    assert "ko→en" in line and "parallax models install ko en" in line
+    assert "models install ko zh" not in line
+
+
+# ---------------------------------------------------------------- 13. short English is not refused
+
+
+def test_short_documents_are_taken_as_english_and_the_summary_says_how_many(models, tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a-short.txt").write_text("Document number 12 ends here.\n", encoding="utf-8")  # reads as Dutch
+    (docs / "b-article.txt").write_text(SAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    (docs / "c-french.txt").write_text("Le gouvernement a annoncé mardi une nouvelle réforme des retraites, qui "
+                                       "sera présentée au parlement avant la fin du mois.\n", encoding="utf-8")
+    p = run_cli("translate", str(docs), "--to", "ko", "--out", str(tmp_path / "out"))
+    assert p.returncode == 1  # the French one is long enough to tell, and is refused
+    assert (tmp_path / "out" / "a-short.ko.txt").exists() and (tmp_path / "out" / "b-article.ko.txt").exists()
+    errors = [line for line in lines(p) if line.startswith("error:")]
+    assert len(errors) == 1 and "c-french.txt" in errors[0] and "French" in errors[0]
+    (summary,) = [line for line in lines(p) if line.startswith("translated ")]
+    assert "1 too short to identify, taken as English" in summary
+
+
+def test_detection_is_reliable_only_with_enough_latin_letters():
+    from workbench.langid import MIN_LATIN_LETTERS, detect_language
+
+    assert not detect_language("Document number 12 ends here.").reliable
+    assert detect_language("Document number 12 ends here. " * 3).scripts.letters >= MIN_LATIN_LETTERS
+    assert detect_language(KO.read_text(encoding="utf-8")[:12]).reliable  # a script share is enough

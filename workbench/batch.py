@@ -70,6 +70,7 @@ class Counts:
     sentences: int = 0
     skipped: int = 0
     failed: int = 0
+    assumed_english: int = 0  # too short to tell their language (no --from): taken as English
     started: float = field(default_factory=time.perf_counter)
 
     @property
@@ -167,6 +168,7 @@ class BatchRun:
                 self.counts.failed += 1
                 self.problem(exc)
                 continue
+            self.counts.assumed_english += doc.language_assumed
             if self.warn is not None:
                 for warning in doc.warnings:
                     self.warn(warning)

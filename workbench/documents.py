@@ -24,6 +24,7 @@ from .segment import VERSION as SEGMENTER_VERSION
 from .segment import split_sentences
 
 Kind = Literal["title", "meta", "caption", "body"]
+ASSUMED = "language_assumed"  # Document.meta key: English was assumed, the text being too short to tell
 
 MAX_INPUT_BYTES = 20 * 1024 * 1024  # 20 MB of text is ~3,000 pages: beyond that, split the file
 MAX_HTML_BYTES = 10 * 1024 * 1024  # a saved news page is well under 2 MB; parsing costs ~10x its size
@@ -68,6 +69,11 @@ class Document:
     @property
     def text(self) -> str:
         return "\n\n".join(p.text for p in self.paragraphs)
+
+    @property
+    def language_assumed(self) -> bool:
+        """Too short to tell its language, and taken as English (documents.check_language)."""
+        return bool(self.meta.get(ASSUMED))
 
     @property
     def warnings(self) -> list[str]:
@@ -300,20 +306,23 @@ def build_document(texts: list[str], name: str, lang: str, kinds: list[Kind] | N
 # ---------------------------------------------------------------- entry points
 
 
-def check_language(text: str, name: str, expected: str | None) -> str:
-    """The language to treat `text` as: `expected` if given (nothing is detected then), else the
-    detected one if English.
+def check_language(text: str, name: str, expected: str | None) -> tuple[str, bool]:
+    """(the language to treat `text` as, whether English was assumed): `expected` if given
+    (nothing is detected then), else the detected one if English.
 
     Non-English input is refused (NotEnglish, carrying the detected language, so the CLI can
     suggest --from and the app can offer its source-language control), because translating
-    Korean with an English model gives garbage.
+    Korean with an English model gives garbage. Text too short to tell reliably (a short line
+    in Latin letters, langid.MIN_LATIN_LETTERS) is taken as English, and marked so.
     """
     if expected:
-        return expected  # told the language: no detection (a corpus run of 100,000 inputs saves minutes)
+        return expected, False  # told the language: no detection (a corpus run of 100,000 inputs saves minutes)
     det = detect_language(text)
     if det.lang != "en":
+        if not det.reliable:
+            return "en", True
         raise NotEnglish(name, det.lang, language_name(det.lang) if det.lang else "")
-    return "en"
+    return "en", False
 
 
 def from_text(text: str, name: str = "pasted text", lang: str | None = None,
@@ -324,8 +333,9 @@ def from_text(text: str, name: str = "pasted text", lang: str | None = None,
     if len(text.encode("utf-8", errors="replace")) > MAX_INPUT_BYTES:
         raise BadInput(f"{name}: the text is larger than {MAX_INPUT_BYTES // 2**20} MB; split it into several files")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lang = check_language(text, name, lang)
-    return build_document(split_paragraphs(text), name, lang, memo=memo)
+    lang, assumed = check_language(text, name, lang)
+    doc = build_document(split_paragraphs(text), name, lang, memo=memo)
+    return replace(doc, meta={ASSUMED: True}) if assumed else doc
 
 
 def read_bytes(data: bytes, name: str, lang: str | None = None, memo: SegmentMemo | None = None) -> Document:
@@ -361,9 +371,10 @@ def read_bytes(data: bytes, name: str, lang: str | None = None, memo: SegmentMem
     if sum(len(t) for t in texts) > MAX_INPUT_BYTES:
         raise BadInput(f"{name}: holds more than {MAX_INPUT_BYTES // 2**20} MB of text; split it")
     joined = "\n".join(texts)
-    lang = check_language(joined, name, lang)
+    lang, assumed = check_language(joined, name, lang)
     doc = build_document(texts, Path(name).name, lang, kinds, encoding, memo)
-    return replace(doc, meta={"warnings": warnings}) if warnings else doc
+    meta = {**({"warnings": warnings} if warnings else {}), **({ASSUMED: True} if assumed else {})}
+    return replace(doc, meta=meta) if meta else doc
 
 
 def read_limited(stream: BinaryIO, name: str, limit: int = MAX_INPUT_BYTES) -> bytes:

@@ -180,7 +180,9 @@ class BatchProgress:
             return  # nothing was translated: the error lines already said why
         rate = counts.sentences / counts.seconds if counts.seconds > 0 else 0.0
         extra = "".join([f", {counts.skipped} already done" if counts.skipped else "",
-                         f", {counts.failed} failed" if counts.failed else ""])
+                         f", {counts.failed} failed" if counts.failed else "",
+                         f", {counts.assumed_english} too short to identify, taken as English (--from sets the "
+                         "language)" if counts.assumed_english else ""])
         print(f"translated {plural(counts.documents, 'document')} ({plural(counts.sentences, 'sentence')}) "
               f"in {counts.seconds:.1f} s, {rate:.1f} sentences/s{extra}", file=sys.stderr)
 
