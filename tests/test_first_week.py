@@ -169,3 +169,44 @@ def test_detection_is_reliable_only_with_enough_latin_letters():
     assert not detect_language("Document number 12 ends here.").reliable
     assert detect_language("Document number 12 ends here. " * 3).scripts.letters >= MIN_LATIN_LETTERS
     assert detect_language(KO.read_text(encoding="utf-8")[:12]).reliable  # a script share is enough
+
+
+# ---------------------------------------------------------------- 15. wording
+
+
+def test_models_list_columns_line_up(models):
+    p = run_cli("models", "list")
+    assert p.returncode == 0, p.stderr
+    rows = [line for line in p.stdout.decode().splitlines() if line.startswith("en→")]
+    assert len(rows) == 2 and {"Korean", "Chinese"} <= set(" ".join(rows).split())
+    paths = {line.index(str(models[lang].path)) for line, lang in zip(sorted(rows), ("ko", "zh"))}
+    assert len(paths) == 1  # the path column starts at the same place on every line
+    assert len({line.index("English") for line in rows}) == 1
+
+
+def test_check_summary_and_number_messages_read_naturally(no_models, tmp_path):
+    bad = tmp_path / "bad.ko.txt"
+    text = KO.read_text(encoding="utf-8")
+    assert text.count("1953") == 1
+    bad.write_text(text.replace("1953", ""), encoding="utf-8")  # one number dropped: exactly one error
+    p = run_cli("check", str(SAMPLE), str(bad), "--lang", "ko", "--json")
+    assert p.returncode == 1, p.stderr
+    summary = [line for line in lines(p) if " in " in line and "link" in line][-1]
+    assert summary.startswith("1 error, ") and "errors" not in summary.split(",")[0]
+    messages = [i["message"] for r in json.loads(p.stdout)["rows"] for i in r["issues"] if i["kind"] == "number"]
+    assert messages == ["1953 is missing"]  # not "1953 (1953) is missing"
+
+
+def test_json_and_rows_carry_the_confidence_the_app_shows_beside_the_raw_score(models, tmp_path):
+    from workbench.app.render import confidence_label
+    from workbench.engine import SentenceTranslation
+
+    p = run_cli("translate", str(SAMPLE), "--to", "ko", "--json", "--rows", str(tmp_path / "rows"), "-q")
+    assert p.returncode == 0, p.stderr
+    sentence = json.loads(p.stdout)["documents"][0]["paragraphs"][0]["translations"]["ko"]["sentences"][0]
+    assert sentence["score"] <= 0 and 0 <= sentence["confidence"] <= 1
+    same = SentenceTranslation(sentence["text"], sentence["score"], sentence["tokens"], sentence["via"])
+    assert sentence["confidence"] == same.confidence
+    assert f"confidence {sentence['confidence']:.2f}" in confidence_label(same)  # the app's tooltip
+    row = json.loads((tmp_path / "rows" / "rows-00000.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert row["scores"]["ko"] == sentence["score"] and row["confidences"]["ko"] == sentence["confidence"]

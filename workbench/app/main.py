@@ -262,6 +262,8 @@ def show_warnings(doc: documents.Document) -> None:
     """What reading the file noticed but did not refuse (e.g. lines in another encoding)."""
     for warning in doc.warnings:
         st.warning(plain(warning))
+    if doc.language_assumed:
+        st.caption("The text is too short to tell its language reliably; it is taken as English.")
 
 
 def page() -> None:

@@ -268,7 +268,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     if report.alignment.warning:
         print(f"warning: {report.alignment.warning}", file=sys.stderr)
     c = report.counts()
-    summary = f"{c['error']} errors, {c['warning']} warnings, {c['note']} notes in {len(report.rows)} links"
+    summary = (f"{plural(c['error'], 'error')}, {plural(c['warning'], 'warning')}, {plural(c['note'], 'note')} "
+               f"in {plural(len(report.rows), 'link')}")
     if report.document_metrics:
         m = report.document_metrics
         summary += f"; against the reference: chrF {m['chrf']:.1f}, BLEU {m['bleu']:.1f}"

@@ -48,8 +48,11 @@ def cmd_models_list(args: argparse.Namespace) -> int:
         return 0
     if not good:
         print(f"No translation models installed (looked in {install_dir()}).")
-    for p in good:
-        print(f"{p.pair:8} {p.version:8} {language_name(p.from_code)} → {language_name(p.to_code)}   {p.path}")
+    rows = [(p.pair, p.version or "?", f"{language_name(p.from_code)} → {language_name(p.to_code)}", str(p.path))
+            for p in good]
+    widths = [max(len(r[i]) for r in rows) for i in range(3)] if rows else []
+    for r in rows:  # columns in line whatever the names and versions
+        print("  ".join(cell.ljust(w) for cell, w in zip(r, widths)) + "  " + r[3])
     for b in broken:
         print(f"broken   {b.path}: {b.reason}", file=sys.stderr)
     have = {(p.from_code, p.to_code) for p in good}
