@@ -8,7 +8,6 @@ started some other way (Streamlit's defaults: every network interface, usage sta
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -22,6 +21,7 @@ from streamlit import config
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
+from test_scripts import fake, set_up_clone
 from workbench.app.server import SERVER_OPTIONS, streamlit_command
 
 APP = str(ROOT / "workbench" / "app" / "main.py")
@@ -102,18 +102,8 @@ def test_parallax_app_from_another_folder_listens_on_loopback_and_stops_on_sigte
 def test_start_sh_stops_the_server_on_sigterm(tmp_path):
     """scripts/start.sh in a copy of the clone whose .venv is already set up (its `parallax` runs
     this checkout's code): SIGTERM to the script's process stops the server."""
-    root = tmp_path / "clone"
-    shutil.copytree(ROOT / "scripts", root / "scripts")
-    for f in [*ROOT.glob("requirements*.txt"), ROOT / "pyproject.toml"]:
-        shutil.copy(f, root / f.name)
-    bin_ = root / ".venv" / "bin"
-    bin_.mkdir(parents=True)
-    (bin_ / "python").symlink_to(sys.executable)
-    (bin_ / "parallax").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m workbench "$@"\n')
-    (bin_ / "parallax").chmod(0o755)
-    stamp = subprocess.run("cat requirements*.txt pyproject.toml | sha256sum | cut -d' ' -f1", shell=True,
-                           cwd=root, capture_output=True, check=True).stdout  # as scripts/venv.sh computes it
-    (root / ".venv" / ".installed-product").write_bytes(stamp)
+    root = set_up_clone(tmp_path)
+    fake(root / ".venv" / "bin", "parallax", f'exec "{sys.executable}" -m workbench "$@"')
     port = _free_port()
     addresses = _serve_and_terminate(["bash", str(root / "scripts" / "start.sh"), "--headless", "--port", str(port)],
                                      tmp_path, port, _env())
