@@ -84,7 +84,7 @@ def test_quiet_prints_no_wrote_lines(models, tmp_path):
                 str(tmp_path / "a.csv"), "-q")
     assert p.returncode == 0 and p.stderr == b"", p.stderr
     p = run_cli("translate", str(SAMPLE), "--to", "ko", "--out", str(tmp_path / "out"), "-q")  # resumed
-    assert p.returncode == 0 and p.stderr == b"", p.stderr
+    assert p.returncode == 0 and lines(p) == [f"resumed: 1 of 1 documents were already done in {tmp_path / 'out'}"]
 
 
 def _head(args: list[str], nbytes: int = 200) -> tuple[int, bytes]:

@@ -319,7 +319,7 @@ def check_language(text: str, name: str, expected: str | None) -> tuple[str, boo
         return expected, False  # told the language: no detection (a corpus run of 100,000 inputs saves minutes)
     det = detect_language(text)
     if det.lang != "en":
-        if not det.reliable:
+        if det.lang is not None and not det.reliable:  # some letters, too few to tell (none at all: refused)
             return "en", True
         raise NotEnglish(name, det.lang, language_name(det.lang) if det.lang else "")
     return "en", False

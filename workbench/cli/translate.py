@@ -30,7 +30,7 @@ def register(sub) -> None:
     t.add_argument("--force", action="store_true", help="translate again even if --out already has the result")
     t.add_argument("--batch-sentences", type=positive_int, metavar="N",
                    help="sentences per translation batch; finished batches are cached, so an interrupted run loses at most one (default: 256)")
-    t.add_argument("-q", "--quiet", action="store_true", help="no progress, summary or `wrote` lines (errors only)")
+    t.add_argument("-q", "--quiet", action="store_true", help="no progress, summary or `wrote` lines")
     # corpus-scale runs (README: "Translating a corpus")
     t.add_argument("--rows", metavar="DIR", help="append aligned rows (one per sentence) to JSONL shards in DIR (reruns resume)")
     t.add_argument("--id-field", help="corpus files (.jsonl, .csv, .parquet): the id column (default: id, doc_id, name, ...)")
@@ -122,7 +122,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
         if not problems.lines:
             problems.add("no input to translate")
         return problems.exit_code
-    say = (lambda line: None) if args.quiet else (lambda line: print(line, file=sys.stderr))  # -q: errors only
+    say = (lambda line: None) if args.quiet else (lambda line: print(line, file=sys.stderr))  # -q: no `wrote` lines
     if args.csv:
         write_output(args.csv, csv_bytes(ordered, args.by, raw=args.raw_csv))
         say(f"wrote {'the CSV to stdout' if args.csv == '-' else args.csv} ({plural(len(ordered), 'document')}, one row per {args.by})")
@@ -132,8 +132,8 @@ def cmd_translate(args: argparse.Namespace) -> int:
         print_aligned(ordered, args.by)
     if run.counts.skipped:
         folders = " and ".join(str(f) for f in (out_dir, rows_dir) if f)
-        say(f"resumed: {run.counts.skipped} of {run.counts.skipped + run.counts.documents + run.counts.failed} "
-            f"documents were already done in {folders}")
+        print(f"resumed: {run.counts.skipped} of {run.counts.skipped + run.counts.documents + run.counts.failed} "
+              f"documents were already done in {folders}", file=sys.stderr)
     if out_dir:
         say(f"wrote {plural(run.counts.documents, 'document')} to {out_dir}/ (JSON and one .txt per language)")
     if rows_dir:
