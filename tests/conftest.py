@@ -86,12 +86,12 @@ def no_models(tmp_path, monkeypatch):
 @pytest.fixture(autouse=True)
 def app_server_options():
     """AppTest runs the page in this process, where nobody passed the options `parallax app`
-    passes: set them as it does (the page refuses to run without them, workbench/app/server.py).
+    passes: set them as it does (the page refuses to run without them, workbench/cli/server.py).
     Only where a test module has imported Streamlit."""
     if "streamlit" in sys.modules:
         from streamlit import config
 
-        from workbench.app.server import SERVER_OPTIONS
+        from workbench.cli.server import SERVER_OPTIONS
 
         for name, value in SERVER_OPTIONS.items():
             config.set_option(name, value)

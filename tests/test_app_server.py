@@ -22,7 +22,7 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
 from test_scripts import fake, set_up_clone
-from workbench.app.server import SERVER_OPTIONS, streamlit_command
+from workbench.cli.server import SERVER_OPTIONS, streamlit_command
 
 APP = str(ROOT / "workbench" / "app" / "main.py")
 START_S = 120  # the server's first answer on a busy 2-core machine

@@ -158,7 +158,7 @@ def test_3_broken_models_are_refused_and_the_old_one_stays(ko, package_files, tm
 
 
 def test_5_app_binds_to_loopback_however_it_is_started():
-    from workbench.app.server import streamlit_command
+    from workbench.cli.server import streamlit_command
     from workbench.cli import build_parser
 
     assert build_parser().parse_args(["app"]).address == "127.0.0.1"  # `python -m workbench app`

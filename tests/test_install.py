@@ -119,7 +119,7 @@ RUNNER = textwrap.dedent("""
     if job["app"]:
         from streamlit import config
         from streamlit.testing.v1 import AppTest
-        from workbench.app.server import SERVER_OPTIONS
+        from workbench.cli.server import SERVER_OPTIONS
         for name, value in SERVER_OPTIONS.items():  # what `parallax app` passes
             config.set_option(name, value)
         at = AppTest.from_file(job["app"], default_timeout=120).run()
@@ -211,7 +211,7 @@ INSTALLED_APP = textwrap.dedent("""
     from streamlit.testing.v1 import AppTest
     import workbench
     from workbench.app import inputs, compare_view
-    from workbench.app.server import APP_SCRIPT, SERVER_OPTIONS
+    from workbench.cli.server import APP_SCRIPT, SERVER_OPTIONS
     for name, value in SERVER_OPTIONS.items():  # what `parallax app` passes
         config.set_option(name, value)
     at = AppTest.from_file(str(APP_SCRIPT), default_timeout=120).run()

@@ -1,6 +1,6 @@
 # Parallax, the Streamlit page. Start it with
 #     parallax app                       (add --headless on a server, --port N to move it)
-# which passes the server options (workbench/app/server.py); started any other way, the page
+# which passes the server options (workbench/cli/server.py); started any other way, the page
 # refuses to run and says so.
 # All translation, alignment and export work is done by the workbench library; this file only
 # lays out the page and calls it.
@@ -20,7 +20,8 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts only this folder on sys.pa
 import streamlit as st  # noqa: E402
 
 from workbench import documents, export  # noqa: E402
-from workbench.app import compare_view, inputs, render, server  # noqa: E402
+from workbench.app import compare_view, inputs, render  # noqa: E402
+from workbench.cli import server  # noqa: E402
 from workbench.app.state import remember  # noqa: E402
 from workbench.cache import TranslationCache  # noqa: E402
 from workbench.engine import AlignedDocument, Engine  # noqa: E402

@@ -20,8 +20,8 @@ def register(sub) -> None:
 
 def cmd_app(args: argparse.Namespace) -> int:
     """Become the Streamlit server (exec, not a child process): `kill PID` or Ctrl-C stops it,
-    and its options (workbench/app/server.py) are on its command line, from any folder."""
-    from ..app.server import APP_SCRIPT, streamlit_command
+    and its options (workbench/cli/server.py) are on its command line, from any folder."""
+    from .server import APP_SCRIPT, streamlit_command
 
     if not APP_SCRIPT.exists():
         raise UsageError("the Streamlit app is not part of this installation")

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-APP_SCRIPT = Path(__file__).resolve().with_name("main.py")
+APP_SCRIPT = Path(__file__).resolve().parent.parent / "app" / "main.py"
 LOOPBACK = "127.0.0.1"
 SERVER_OPTIONS: dict[str, object] = {
     "server.address": LOOPBACK,  # this machine only; share it behind a proxy you control
