@@ -165,6 +165,20 @@ def test_a_warm_run_stats_each_model_file_once(models, cache, monkeypatch, sente
     assert sorted(seen) == sorted(str(p.path / "model" / "model.bin") for p in models.values())
 
 
+def test_a_cli_translate_run_stats_each_model_file_once(models, tmp_path, monkeypatch, capsys):
+    """A CLI run scanned the packages twice (Job.check's route check, then the stream's own scan):
+    two stat() calls on each model.bin per run."""
+    from workbench import cli
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"a{i}.txt").write_text("\n\n".join(sample_texts()[:6]), encoding="utf-8")
+    seen = stats_of_model_files(monkeypatch)
+    assert cli.main(["translate", str(folder), "--to", "ko,zh", "--out", str(tmp_path / "out"), "-q"]) == 0
+    assert sorted(seen) == sorted(str(p.path / "model" / "model.bin") for p in models.values())
+
+
 def test_routes_are_checked_for_every_target_before_any_work(models):
     """A generator of source languages was spent on the first target: a missing model for the
     second one was only found mid-run."""
