@@ -27,7 +27,7 @@ PACKAGE = ROOT / "workbench"
 # Lowest first. A module may import its own layer and the ones before it, never one after it.
 # (messages and naming: the cli helper's modules, which import nothing of the workbench.)
 LAYERS: list[set[str]] = [
-    {"errors", "languages", "messages", "naming", "protect", "locking", "testing"},  # facts, words, small tools
+    {"errors", "languages", "messages", "naming", "protect", "locking", "reaper", "testing"},  # facts, words, small tools
     {"packages", "segment", "langid", "cache"},  # the package store, splitting, identification, cache
     {"documents", "corpus"},  # reading
     {"engine"},  # translating
