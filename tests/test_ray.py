@@ -87,25 +87,6 @@ def test_joining_a_cluster_without_token_authentication_is_refused(monkeypatch):
     check_security("10.0.0.5:6379")
 
 
-def _descendants(pid: int) -> list[int]:
-    """Process ids below `pid` (read from /proc), so the test kills only what it started."""
-    from pathlib import Path
-
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = [], [pid]
-    while todo:
-        for c in children.get(todo.pop(), []):
-            found.append(c)
-            todo.append(c)
-    return found
-
-
 def test_a_killed_ray_worker_loses_no_document(models, tmp_path):
     """Issue 15.6: kill -9 the translating worker mid-run; the run finishes (Ray restarts the actor)
     or stops with one line, and a rerun completes it; the rows equal a one-machine run's."""
@@ -117,6 +98,7 @@ def test_a_killed_ray_worker_loses_no_document(models, tmp_path):
     import time
 
     from conftest import ROOT
+    from workbench.reaper import descendants
 
     path = tmp_path / "many.jsonl"
     path.write_text("".join(json.dumps({"id": f"d{i}", "text": " ".join(
@@ -132,7 +114,7 @@ def test_a_killed_ray_worker_loses_no_document(models, tmp_path):
     while proc.poll() is None and killed is None and time.monotonic() < deadline:
         manifest = rows / "manifest.jsonl"
         if manifest.exists() and manifest.read_bytes().count(b"\n") >= 10:
-            for pid in _descendants(proc.pid):
+            for pid in descendants(proc.pid):  # (reaper.py's: /proc, below the driver only)
                 try:
                     cmd = open(f"/proc/{pid}/cmdline", "rb").read()
                 except OSError:
