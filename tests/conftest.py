@@ -19,7 +19,8 @@ import pytest
 from workbench.testing.isolation import isolated_env  # imports nothing of argostranslate
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "samples" / "china-dprk-vice-premier-visit.en.txt"
+SAMPLES = ROOT / "workbench" / "samples"  # package data; samples/ at the root links here
+SAMPLE = SAMPLES / "china-dprk-vice-premier-visit.en.txt"
 
 _SESSION_HOME = Path(tempfile.mkdtemp(prefix="parallax-tests-"))
 TEST_ENV = isolated_env(_SESSION_HOME)  # offline by design: the package index is unreachable
@@ -80,6 +81,20 @@ def no_models(tmp_path, monkeypatch):
     monkeypatch.setattr(settings, "package_data_dir", empty)
     monkeypatch.setenv("ARGOS_PACKAGES_DIR", str(empty))
     return empty
+
+
+@pytest.fixture(autouse=True)
+def app_server_options():
+    """AppTest runs the page in this process, where nobody passed the options `parallax app`
+    passes: set them as it does (the page refuses to run without them, workbench/app/server.py).
+    Only where a test module has imported Streamlit."""
+    if "streamlit" in sys.modules:
+        from streamlit import config
+
+        from workbench.app.server import SERVER_OPTIONS
+
+        for name, value in SERVER_OPTIONS.items():
+            config.set_option(name, value)
 
 
 @pytest.fixture

@@ -391,3 +391,47 @@ def test_no_regex_catastrophe_on_long_digit_runs():
     number_tokens("1" * 5000 + " 2,3,4,5" * 2000, "en")
     number_tokens("１" * 5000 + "万" * 100, "zh")
     assert time.perf_counter() - t0 < 5
+
+
+# ---------------------------------------------------------------- short unrelated texts (issue 17 item 5)
+
+# A Korean editorial on another subject (team-written), as long as the first paragraphs of the sample.
+UNRELATED_KO = """[사설] 출산율 반등, 일회성 지원으로는 어렵다
+
+지난해 합계출산율이 다시 최저치를 기록했다. 정부는 해마다 수십조 원의 예산을 쏟아부었지만 결과는 달라지지 않았다.
+
+전문가들은 주거비와 사교육비 부담이 젊은 세대가 결혼과 출산을 미루는 가장 큰 이유라고 지적한다. 현금 지원만으로는 이 구조를 바꾸기 어렵다.
+
+특히 수도권 집중 현상은 청년들의 삶을 더욱 팍팍하게 만든다. 일자리를 찾아 서울로 모인 청년들은 비싼 월세와 긴 출퇴근 시간에 시달린다.
+
+육아휴직 제도도 여전히 중소기업 노동자에게는 그림의 떡이다. 대기업과 공공기관에 다니는 사람만 제도의 혜택을 누린다는 불만이 크다.
+
+정부와 기업, 지역사회가 함께 장기적인 계획을 세워야 한다. 아이를 키우기 좋은 환경을 만드는 일은 한두 해에 끝날 과제가 아니다.
+
+정치권도 선거 때마다 내놓는 일회성 공약 대신 일관된 정책을 약속해야 할 것이다."""
+
+
+@pytest.mark.parametrize("unit", ["sentence", "paragraph"])
+def test_short_unrelated_texts_are_flagged_and_short_translations_are_not(unit):
+    from workbench.documents import from_text
+
+    en = from_text("\n\n".join(p.text for p in read_file(SAMPLE).paragraphs[4:11]), "article.txt", "en")
+    reference = read_file(SAMPLES / f"{STEM}.ko.txt", "ko")
+    ko = from_text("\n\n".join(p.text for p in reference.paragraphs[4:11]), "translation.txt", "ko")
+    unrelated = align_documents(en, from_text(UNRELATED_KO, "editorial.txt", "ko"), unit=unit)
+    assert unrelated.warning.startswith("the data does not support an alignment"), unrelated.warning
+    assert all(l.confidence < 0.5 for l in unrelated.links)  # nothing shown as a confident link
+    real = align_documents(en, ko, unit=unit)
+    assert real.warning == "" and min(l.confidence for l in real.links) > 0.8
+
+
+def test_a_machine_translation_that_does_not_help_is_not_a_note():
+    """Korean "machine translation" that tells no sentence apart (the same line for each): the
+    aligner leaves it out, and there is nothing for the reader to act on, so no note (issue 17
+    item 15: "machine translation did not separate the paragraphs" on every align and check)."""
+    src = [list(p.sentences) for p in read_file(SAMPLE).paragraphs]
+    tgt = [list(p.sentences) for p in read_file(SAMPLES / f"{STEM}.ko.txt", "ko").paragraphs]
+    useless = ["번역문입니다."] * sum(map(len, src))
+    a = align_sentences_in_paragraphs(src, tgt, "ko", "paragraph", useless,
+                                      "used the installed en→ko model's machine translation")
+    assert not a.mt_used and a.note == "", a.note

@@ -135,6 +135,28 @@ def test_translate_both_languages_aligned(models):
     assert labels == ["CSV (paragraphs)", "JSON"]
 
 
+def test_status_stays_running_while_translation_is_under_way(models, monkeypatch):
+    """The page as it stands after the first batch of sentences (the run is stopped there): the
+    status box must still say it is running, not show ✓ (issue 17 item 3)."""
+    import streamlit as st
+
+    from workbench.engine import Engine
+
+    real = Engine.iter_translate_documents
+
+    def first_chunk_then_stop(self, *args, **kwargs):
+        for chunk in real(self, *args, **kwargs):
+            yield chunk
+            st.stop()  # the browser sees the page as it is now
+
+    monkeypatch.setattr(Engine, "iter_translate_documents", first_chunk_then_stop)
+    at = start()
+    at.button[0].click().run()
+    no_tracebacks(at)
+    assert len(at.status) == 1
+    assert at.status[0].state == "running" and at.status[0].label.startswith("Translating")
+    assert table(at).attrs["data-langs"] == "en,ko,zh"  # the first rows are shown meanwhile
+
 def test_sentence_toggle_and_no_recompute(models):
     at = translate(start())
     doc = read_file(SAMPLE)

@@ -10,7 +10,7 @@ import json
 from html.parser import HTMLParser
 
 import pytest
-from conftest import ROOT, SAMPLE
+from conftest import ROOT, SAMPLE, SAMPLES
 from streamlit.testing.v1 import AppTest
 
 from workbench.align import Alignment, align_documents, load_glossary, make_link
@@ -20,7 +20,6 @@ from workbench.documents import read_file
 
 APP = str(ROOT / "workbench" / "app" / "main.py")
 TIMEOUT = 120
-SAMPLES = ROOT / "samples"
 VARIANTS = SAMPLES / "variants"
 STEM = SAMPLE.name[: -len(".en.txt")]
 KO_REFERENCE = SAMPLES / f"{STEM}.ko.txt"
@@ -295,6 +294,23 @@ def test_glossary_miss_reported(no_models):
     left = [h.value for h in at.html if "pc-issues" in h.value]
     assert not left or not [r for r in Rows(left[-1]).rows if r["data-kind"] == "glossary"]
 
+
+def test_the_sample_glossary_is_the_default_only_for_the_sample_article(no_models):
+    """samples/glossary.csv holds the China–DPRK article's terms: preselected for that article
+    only; any other article starts with no glossary (issue 17 item 6), the sample one a choice away."""
+    def glossary(at: AppTest):
+        (box,) = [s for s in at.selectbox if s.label == "Glossary"]
+        return box
+
+    at = open_compare()
+    assert glossary(at).value.startswith("Sample glossary")
+    at.radio(key="mode").set_value("Paste text").run()
+    at.text_area(key="paste").set_value("Seoul hosted a trade fair on Monday.\n\nVisitors came from 40 countries.").run()
+    no_tracebacks(at)
+    assert glossary(at).value == "None"
+    assert any(o.startswith("Sample glossary") for o in glossary(at).options)
+    paste_version(at, "서울에서 월요일에 무역 박람회가 열렸다.\n\n40개국에서 방문객이 왔다.")
+    assert "glossary" not in " ".join(c.value for c in at.caption if "terms)" in c.value)
 
 def test_script_is_escaped(no_models):
     paragraphs = KO_REFERENCE.read_text(encoding="utf-8").split("\n\n")

@@ -79,6 +79,19 @@ def test_korean_without_a_korean_model_sets_the_source_and_names_the_missing_mod
     assert cli_flags(page_text(at)) == []
 
 
+def test_the_text_box_is_labelled_with_the_source_language(models):
+    """After a pasted Korean article switched the source language, the box says Korean (issue 17
+    item 4), and English again for a new English article."""
+    at = start()
+    at.radio(key="mode").set_value("Paste text").run()
+    assert at.text_area(key="paste").label == "English text"
+    paste(at, KOREAN.read_text(encoding="utf-8"))
+    assert at.selectbox(key="source_lang").value == "ko"
+    assert at.text_area(key="paste").label == "Korean text"
+    assert at.text_area(key="paste").value.startswith(KOREAN.read_text(encoding="utf-8")[:20])  # the text is kept
+    at.text_area(key="paste").set_value(ENGLISH).run()
+    assert at.text_area(key="paste").label == "English text"
+
 def test_korean_with_a_korean_model_translates_to_english_and_through_it_to_chinese(ko_en_models):
     at = paste(start(), KOREAN.read_text(encoding="utf-8"))
     assert at.selectbox(key="source_lang").value == "ko"

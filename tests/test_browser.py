@@ -11,7 +11,6 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -20,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, TEST_ENV
+from workbench.app.server import streamlit_command
 
 CHROMIUM = Path(os.environ.get("PARALLAX_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = ROOT / "test-artifacts"
@@ -65,9 +65,7 @@ def server(chromium, models, tmp_path):
     log = tmp_path / "streamlit.log"
     # A fresh translation cache, so the timing below is a real (uncached) translation.
     env = {**os.environ, **TEST_ENV, "PYTHONPATH": str(ROOT), "PARALLAX_CACHE": str(tmp_path / "cache.sqlite")}
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "workbench" / "app" / "main.py"),
-           "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    cmd = streamlit_command(port, headless=True) + ["--server.fileWatcherType", "none"]  # as `parallax app`
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:

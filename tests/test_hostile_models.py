@@ -13,7 +13,6 @@ import json
 import re
 import shutil
 import threading
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -159,11 +158,13 @@ def test_3_broken_models_are_refused_and_the_old_one_stays(ko, package_files, tm
 
 
 def test_5_app_binds_to_loopback_however_it_is_started():
+    from workbench.app.server import streamlit_command
     from workbench.cli import build_parser
 
-    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
-    assert config["server"]["address"] == "127.0.0.1"  # `streamlit run workbench/app/main.py`
     assert build_parser().parse_args(["app"]).address == "127.0.0.1"  # `python -m workbench app`
+    cmd = streamlit_command(8501)
+    assert cmd[cmd.index("--server.address") + 1] == "127.0.0.1"
+    # any other way of starting the page is refused by the page itself: tests/test_app_server.py
 
 
 # ---------------------------------------------------------------- 6. archive strings are plain text

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -116,7 +117,11 @@ RUNNER = textwrap.dedent("""
         errors.append(err.getvalue()[-500:])
     app = None
     if job["app"]:
+        from streamlit import config
         from streamlit.testing.v1 import AppTest
+        from workbench.app.server import SERVER_OPTIONS
+        for name, value in SERVER_OPTIONS.items():  # what `parallax app` passes
+            config.set_option(name, value)
         at = AppTest.from_file(job["app"], default_timeout=120).run()
         at.button[0].click().run()
         app = {"errors": [e.value for e in at.error] + [str(e.value) for e in at.exception],
@@ -196,3 +201,52 @@ def test_product_venv_installs_models(package_files, tmp_path):
                        capture_output=True, env=env, cwd=tmp_path)
     assert r.returncode == 0, r.stderr.decode()
     assert "installed en→zh" in r.stdout.decode()
+
+
+# ---------------------------------------------------------------- `pip install .`, run from another folder
+
+INSTALLED_APP = textwrap.dedent("""
+    import json, sys
+    from streamlit import config
+    from streamlit.testing.v1 import AppTest
+    import workbench
+    from workbench.app import inputs, compare_view
+    from workbench.app.server import APP_SCRIPT, SERVER_OPTIONS
+    for name, value in SERVER_OPTIONS.items():  # what `parallax app` passes
+        config.set_option(name, value)
+    at = AppTest.from_file(str(APP_SCRIPT), default_timeout=120).run()
+    print(json.dumps({"package": workbench.__file__, "app": str(APP_SCRIPT),
+                      "samples": [p.name for p in inputs.sample_files()], "demos": len(inputs.compare_demos()),
+                      "glossary": compare_view.SAMPLE_GLOSSARY.is_file(),
+                      "sample_select": [s.value for s in at.selectbox if s.key == "sample"],
+                      "info": [i.value for i in at.info], "errors": [e.value for e in at.error]}))
+""")
+
+
+def test_pip_install_ships_the_samples_demos_and_glossary_the_app_needs(no_models, tmp_path):
+    """A real `pip install .` (wheel built from a copy of the project, no dependencies: a .pth
+    lends this environment's packages), then the installed app and `setup` run from another folder."""
+    src = tmp_path / "src"
+    for name in ("pyproject.toml", "README.md", "requirements.txt"):
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        (src / name).write_bytes((ROOT / name).read_bytes())
+    shutil.copytree(ROOT / "workbench", src / "workbench", ignore=shutil.ignore_patterns("__pycache__"))
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    site = subprocess.run([str(python), "-c", "import site; print(site.getsitepackages()[0])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    Path(site, "lent-test-deps.pth").write_text("\n".join(p for p in sys.path if p.endswith("site-packages")) + "\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    r = subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", str(src)],
+                       capture_output=True, env=env, cwd=tmp_path, timeout=600)
+    assert r.returncode == 0, r.stderr.decode()[-2000:]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    r = subprocess.run([str(python), "-c", INSTALLED_APP], capture_output=True, env=env, cwd=elsewhere, timeout=600)
+    assert r.returncode == 0, r.stderr.decode()[-2000:]
+    got = json.loads(r.stdout.decode().strip().splitlines()[-1])
+    assert got["package"].startswith(site) and got["app"].startswith(site)  # the installed copy, not this checkout
+    assert got["samples"] == [SAMPLE.name] and got["demos"] >= 10 and got["glossary"]
+    assert got["sample_select"] == [SAMPLE.name] and got["errors"] == []
+    assert not [i for i in got["info"] if "No English samples" in i]

@@ -155,6 +155,15 @@ def test_setup_installs_dropped_archives_and_never_fails_offline(no_models, pack
     assert b"Traceback" not in r.stderr
 
 
+def test_setup_reads_models_in_the_current_folder_not_the_installed_package(no_models, package_files, tmp_path):
+    """`pip install .` puts the package in site-packages: the default models folder is ./models."""
+    (tmp_path / "models").mkdir()
+    shutil.copy(package_files["zh"], tmp_path / "models")
+    r = run_cli("setup", "--offline", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert find_package("en", "zh") is not None
+    assert b"site-packages" not in r.stderr
+
 @pytest.fixture
 def local_index(tmp_path, package_files):
     """A stand-in for the Argos package index, served on loopback only."""

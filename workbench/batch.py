@@ -77,6 +77,7 @@ class Counts:
     sentences: int = 0
     skipped: int = 0
     failed: int = 0
+    assumed_english: int = 0  # too short to tell their language (no --from): taken as English
     started: float = field(default_factory=time.perf_counter)
 
     @property
@@ -216,6 +217,7 @@ class BatchRun:
         except BadInput as exc:
             self.failed(exc)
             return None
+        self.counts.assumed_english += doc.language_assumed
         if doc.name != pending.item.name:  # a file in a folder: its path below the folder given
             doc = replace(doc, name=pending.item.name)
         if self.warn is not None:

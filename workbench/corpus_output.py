@@ -330,19 +330,22 @@ class Manifest:
 
 def document_rows(doc: AlignedDocument) -> Iterator[dict]:
     """One row per source sentence: document, paragraph and sentence (from 1), kind, the source
-    and each translation under its language code, and the scores. A paragraph's first row also
+    and each translation under its language code, `scores` (raw log-probabilities) and
+    `confidences` (the app's [0, 1] numbers) per language. A paragraph's first row also
     carries the paragraph's exact source text, so paragraph tables can be rebuilt from rows."""
     d = doc.document
     for p in d.paragraphs:
         for si, sentence in enumerate(p.sentences):
             row: dict = {"doc": d.name, "paragraph": p.index + 1, "sentence": si + 1, "kind": p.kind,
                          "source": d.lang, d.lang: sentence}
-            scores = {}
+            scores, confidences = {}, {}
             for lang in doc.targets:
                 t = doc.translations[lang][p.index][si]
                 row[lang] = t.text
-                scores[lang] = t.score
+                scores[lang] = t.score  # raw log-probability
+                confidences[lang] = t.confidence  # what the app shows, in [0, 1]
             row["scores"] = scores
+            row["confidences"] = confidences
             if si == 0:
                 row["paragraph_text"] = p.text
             yield row

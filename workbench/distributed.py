@@ -30,12 +30,12 @@ from .batch import BatchRun, Pending
 from .corpus import Corpus, Item
 from .engine import AlignedDocument, DecodeOptions
 from .errors import ClusterError, MissingDependency
+from .models import archives_in, default_models_dir
 
 BATCH_DOCUMENTS = 16  # documents per actor call: big enough for full translate_batch chunks
 AUTH_MODE = "RAY_AUTH_MODE"
 INSECURE = "PARALLAX_RAY_INSECURE"  # "1": run on a cluster without token authentication anyway
 PACKAGE_ROOT = Path(__file__).resolve().parent
-MODELS_DIR = PACKAGE_ROOT.parent / "models"
 
 
 def _ray():
@@ -255,7 +255,8 @@ def _translate(ray, run: BatchRun, corpus: Corpus, source: str | None, targets: 
                options: DecodeOptions, use_cache: bool, device: str, workers: int | None) -> None:
     size = workers or max(1, int(ray.cluster_resources().get("CPU", 2)) - 1)  # one CPU left for the driver
     gpu = device == "cuda"  # an actor per GPU; with auto, actors use a GPU where their node has one
-    archives = [str(p) for p in sorted(MODELS_DIR.glob("*.argosmodel"))] if MODELS_DIR.is_dir() else []
+    models_dir = default_models_dir()
+    archives = [str(p) for p in archives_in(models_dir)] if models_dir.is_dir() else []
     # a killed actor process is restarted and its batch retried (translating is idempotent)
     actor = ray.remote(num_cpus=1, num_gpus=1 if gpu else 0, max_restarts=3, max_task_retries=3)(Translator)
     pool = [actor.remote(list(targets), source, options, device, use_cache, archives) for _ in range(size)]

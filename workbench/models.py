@@ -15,7 +15,7 @@ from .packages import (MAX_MEMBERS, BrokenPackage, DownloadProgress, PackageInfo
                        find_package, install_dir, installed_packages, pairs_for, scan_packages, validate_archive)
 
 __all__ = [
-    "MAX_MEMBERS", "BrokenPackage", "DownloadProgress", "PackageInfo", "archives_in", "check_metadata",
+    "MAX_MEMBERS", "BrokenPackage", "DownloadProgress", "PackageInfo", "archives_in", "check_metadata", "default_models_dir",
     "find_package", "install_archive", "install_dir", "install_from_index", "installed_packages", "pairs_for",
     "scan_packages", "uninstall", "validate_archive",
 ]
@@ -29,6 +29,13 @@ def install_archive(path: str | Path) -> PackageInfo:
     pkg = packages.install_archive(path, smoke_test)
     _prune()
     return pkg
+
+
+def default_models_dir() -> Path:
+    """Where `parallax setup` (and a Ray worker lacking a pair) looks for dropped-in .argosmodel
+    files: `models/` in the current folder (scripts/start.sh runs from the clone's root). Never a
+    folder inside the installed package, which `pip install .` puts in site-packages."""
+    return Path.cwd() / "models"
 
 
 def install_from_index(pairs: list[tuple[str, str]], progress: DownloadProgress | None = None,

@@ -38,9 +38,9 @@ import numpy as np
 from ..errors import MissingModel, UsageError
 from ..languages import in_script, language_name
 from ..messages import install_hint
-from .formats import (LINK_TYPES, Alignment, GlossaryTerm, Link, Unit, _span, check_links, glossary_from_bytes,
-                      link_scores, load_glossary, load_gold, make_link, parse_glossary, read_sentence_file,
-                      strict_lax_scores, to_tmx)
+from .formats import (LINK_TYPES, TMX_MIN_CONFIDENCE, UNSUPPORTED, Alignment, GlossaryTerm, Link, Unit, _span,
+                      check_links, glossary_from_bytes, link_scores, load_glossary, load_gold, make_link,
+                      parse_glossary, read_sentence_file, strict_lax_scores, to_tmx)
 from .numbers import NumberToken, number_tokens
 from .search import BEADS, Params, search
 from .signals import (DEFAULT_MODEL, LENGTH_MODEL, SAME_LANGUAGE_MODEL, Signals, embeddings_available,
@@ -50,8 +50,8 @@ ALIGN_LANGS = ("ko", "zh")
 NO_MT_NOTE = "no machine translation: aligned by length, numbers, names and punctuation"
 
 __all__ = [
-    "ALIGN_LANGS", "BEADS", "LENGTH_MODEL", "LINK_TYPES", "Alignment", "GlossaryTerm", "Link", "NumberToken",
-    "Params", "Signals", "Unit", "align_documents", "align_sentences_in_paragraphs", "align_texts", "align_units",
+    "ALIGN_LANGS", "BEADS", "LENGTH_MODEL", "LINK_TYPES", "TMX_MIN_CONFIDENCE", "UNSUPPORTED", "Alignment",
+    "GlossaryTerm", "Link", "NumberToken", "Params", "Signals", "Unit", "align_documents", "align_sentences_in_paragraphs", "align_texts", "align_units",
     "check_links", "embeddings_available", "estimate_ratio", "glossary_from_bytes", "in_script", "length",
     "lexicon_available", "link_scores", "paragraph_links", "load_glossary", "load_gold", "machine_translation", "make_link",
     "number_tokens", "parse_glossary", "read_sentence_file", "strict_lax_scores", "to_tmx", "weighted_length",
@@ -110,52 +110,65 @@ def align_units(source: Sequence[str], target: Sequence[str], lang: str, mt: Seq
              for i, j, di, dj, p in path]
     if mt is not None and not mt_used:
         used = [u for u in used if u != "mt"]
-    gap = reversal_gap(src, tgt, weights, links, params, ratio, model[1], signals.length)
-    warning = support_warning(links, n, m, unit_name, gap)
-    if warning.startswith("the data does not support"):
+    margin = reversal_margin(src, tgt, weights, links, params, ratio, model[1], signals.length)
+    warning = support_warning(links, n, m, unit_name, margin)
+    if warning.startswith(UNSUPPORTED):
         links = [make_link(l.src, l.tgt, round(min(l.confidence, 0.3), 4)) for l in links]
     return Result(links, mt_used, ratio, tuple(used), warning)
 
 
-def reversal_gap(src, tgt, weights: dict, links: Sequence[Link], params: Params, ratio: float,
-                 variance: float, use_length: bool, window: int = 200) -> float | None:
+def reversal_margin(src, tgt, weights: dict, links: Sequence[Link], params: Params, ratio: float,
+                    variance: float, use_length: bool, window: int = 200) -> float | None:
     """Evidence that the two texts are translations at all: a window of the found alignment is
     searched again with the target read backwards. For a real translation the backwards chain
     costs much more per unit; for unrelated texts about the same, since nothing ties either
-    order. Returns the gap in nats per unit (None when the window is too small to tell)."""
+    order. Returns that gap (nats per unit) less the most that chance gives at the window's size,
+    `gap_threshold`: below 0, the texts line up hardly better forwards than backwards. None when
+    the window is too small to tell (under MIN_REVERSAL_UNITS units)."""
     linked = [l for l in links if l.src and l.tgt]
-    if len(linked) < 6:
+    if len(linked) < 3:
         return None
     mid = len(linked) // 2
     part = linked[max(0, mid - window // 2): mid + window // 2]
     si = list(range(part[0].src[0], part[-1].src[-1] + 1))
     ti = list(range(part[0].tgt[0], part[-1].tgt[-1] + 1))
-    if min(len(si), len(ti)) < 40:  # too few units: unrelated short texts line up by chance
+    if min(len(si), len(ti)) < MIN_REVERSAL_UNITS:
         return None
     s, t = src.subset(si), tgt.subset(ti)
     fwd: dict = {}
     back: dict = {}
     search(s, t, weights, params, ratio, variance, use_length, info=fwd)
     search(s, tgt.subset(ti[::-1]), weights, params, ratio, variance, use_length, info=back)
-    return (back["cost"] - fwd["cost"]) / max(len(si), len(ti))
+    units = max(len(si), len(ti))
+    return (back["cost"] - fwd["cost"]) / units - gap_threshold(units)
 
 
-GAP_MIN = 0.3  # nats per unit between the found chain and the backwards one; see reversal_gap
+GAP_MIN = 0.3  # nats per unit between the found chain and the backwards one, for long texts
+SHORT_GAP = 2.4  # chance gaps shrink like 1/sqrt(units): 2.4/sqrt(units) for short texts
+MIN_REVERSAL_UNITS = 4  # with 3 units, real and unrelated pairs overlap too much to tell
+
+
+def gap_threshold(units: int) -> float:
+    """The smallest reversal gap (nats per unit) taken as evidence of a translation. Fitted on
+    the NTREX-128 dev documents (benchmarks/align_support.py): with 4 to 16 sentences, unrelated
+    pairs stay below it in about 95 % of cases and real translations above it in about 95 %
+    (all of them with embeddings); from 64 units on it is GAP_MIN."""
+    return max(GAP_MIN, SHORT_GAP / math.sqrt(units))
 
 
 def support_warning(links: Sequence[Link], n: int, m: int, unit: str = "unit", margin: float | None = None) -> str:
     """One line when the links do not make a trustworthy alignment, else ""."""
     if n < 3 or m < 3:
         return ""
-    if margin is not None and margin < GAP_MIN:
-        return (f"the data does not support an alignment: the {unit}s line up hardly better forwards than "
+    if margin is not None and margin < 0:
+        return (f"{UNSUPPORTED}: the {unit}s line up hardly better forwards than "
                 "backwards; check the language and that both files hold the same text")
     linked = [l for l in links if l.src and l.tgt]
     covered_s = sum(len(l.src) for l in linked) / n
     covered_t = sum(len(l.tgt) for l in linked) / m
     sure = sum(len(l.src) for l in linked if l.confidence >= 0.5) / n
     if max(covered_s, covered_t) < 0.3 or sure < 0.15:
-        return (f"the data does not support an alignment: only {sure:.0%} of the English {unit}s are linked "
+        return (f"{UNSUPPORTED}: only {sure:.0%} of the English {unit}s are linked "
                 "with confidence; check the language and that both files hold the same text")
     # a long stretch left out at either end: a partial or shifted translation
     parts = []
@@ -265,7 +278,7 @@ def align_sentences_in_paragraphs(src_sents: Sequence[Sequence[str]], tgt_sents:
         r = align_units(src_paras, tgt_paras, lang, mt_paras, glossary=glossary, src_lang=src_lang,
                         signals=signals, params=params, paragraph_units=True, unit_name="paragraph")
         if mt_sents is not None and not r.mt_used:
-            note = "machine translation did not separate the paragraphs; aligned without it"
+            note = ""  # it did not tell the units apart, so it had no say: nothing the reader can act on
         return Alignment(tuple(r.links), tuple(src_paras), tuple(tgt_paras), lang, "paragraph", r.mt_used, note,
                          src_lang=src_lang, warning=r.warning, signals=r.signals)
     src_flat = [s for ss in src_sents for s in ss]
@@ -275,7 +288,7 @@ def align_sentences_in_paragraphs(src_sents: Sequence[Sequence[str]], tgt_sents:
     r = align_units(src_flat, tgt_flat, lang, mt_sents, glossary=glossary, src_lang=src_lang, signals=signals,
                     params=params, src_para_start=s_start, tgt_para_start=t_start, unit_name="sentence")
     if mt_sents is not None and not r.mt_used:
-        note = "machine translation did not separate the sentences; aligned without it"
+        note = ""  # as for paragraphs: the machine translation had no say
     plinks = paragraph_links(r.links, [len(s) for s in src_sents], [len(t) for t in tgt_sents])
     return Alignment(tuple(r.links), tuple(src_flat), tuple(tgt_flat), lang, "sentence", r.mt_used, note,
                      tuple(plinks), src_lang, warning=r.warning, signals=r.signals)

@@ -66,6 +66,10 @@ class GlossaryTerm:
 
 
 
+UNSUPPORTED = "the data does not support an alignment"  # how Alignment.warning starts when nothing lines up
+TMX_MIN_CONFIDENCE = 0.5  # links below it are left out of a TMX (the app and the CLI's default)
+
+
 @dataclass(frozen=True)
 class Alignment:
     """The result of aligning two documents: links between their units (paragraphs or sentences)."""
@@ -131,9 +135,22 @@ class Alignment:
     def csv_bytes(self, raw: bool = False) -> bytes:
         return self.to_csv(raw).encode("utf-8-sig")
 
-    def to_tmx(self, min_confidence: float = 0.0) -> str:
-        """TMX 1.4 for CAT tools: one translation unit per link with text on both sides."""
-        return to_tmx([self.texts(l) for l in self.links if l.src and l.tgt and l.confidence >= min_confidence],
+    @property
+    def unsupported(self) -> bool:
+        """The texts do not support an alignment at all (unrelated files, a wrong language)."""
+        return self.warning.startswith(UNSUPPORTED)
+
+    def tmx_links(self, min_confidence: float = TMX_MIN_CONFIDENCE) -> tuple[list[Link], int]:
+        """(the links a TMX holds: text on both sides and at least `min_confidence`, the number of
+        two-sided links left out below it). A CAT tool imports every unit as a good match, and a
+        TMX has no place for a confidence, so doubtful links stay out."""
+        paired = [l for l in self.links if l.src and l.tgt]
+        kept = [l for l in paired if l.confidence >= min_confidence]
+        return kept, len(paired) - len(kept)
+
+    def to_tmx(self, min_confidence: float = TMX_MIN_CONFIDENCE) -> str:
+        """TMX 1.4 for CAT tools: one translation unit per link of `tmx_links`."""
+        return to_tmx([self.texts(l) for l in self.tmx_links(min_confidence)[0]],
                       self.src_lang, self.lang, segtype="sentence" if self.unit == "sentence" else "paragraph")
 
 

@@ -18,6 +18,7 @@ import streamlit as st
 
 from workbench import documents
 from workbench.align import (
+    TMX_MIN_CONFIDENCE,
     Alignment,
     align_documents,
     glossary_from_bytes,
@@ -41,7 +42,11 @@ from workbench.langid import detect_language, language_name
 MODES = ("Demo", "Paste text", "Upload file")
 LANG_CHOICES = {"Detect": None, "Korean (ko)": "ko", "Chinese (zh)": "zh"}
 SAMPLE_GLOSSARY = inputs.SAMPLES_DIR / "glossary.csv"
-GLOSSARY_CHOICES = ("Sample glossary (samples/glossary.csv)", "None", "Upload CSV")
+SAMPLE_GLOSSARY_CHOICE = "Sample glossary (samples/glossary.csv)"
+# The sample glossary holds the sample article's terms: preselected for that article only (a
+# widget each, so each keeps its first option as its default; see KEEP).
+GLOSSARY_CHOICES = {"cmp_gloss": (SAMPLE_GLOSSARY_CHOICE, "None", "Upload CSV"),
+                    "cmp_gloss_other": ("None", SAMPLE_GLOSSARY_CHOICE, "Upload CSV")}
 TEAM_REFERENCE = "Team reference (samples)"
 REFERENCE_CHOICES = ("None", TEAM_REFERENCE, "Paste text", "Upload file")
 MACHINE = "Machine translation"
@@ -50,7 +55,7 @@ TOP_CHOICES = (10, 25, 50, "all")
 # Widgets whose values survive a visit to the other view: Streamlit forgets the state of widgets
 # that a run does not draw unless the key is saved again. Only widgets whose default is their
 # first option / empty / off can be listed (others would warn), and uploads cannot be kept.
-KEEP = ("cmp_mode", "cmp_demo", "cmp_paste", "cmp_lang", "cmp_gloss", "cmp_ref", "cmp_ref_paste", "cmp_other",
+KEEP = ("cmp_mode", "cmp_demo", "cmp_paste", "cmp_lang", *GLOSSARY_CHOICES, "cmp_ref", "cmp_ref_paste", "cmp_other",
         "cmp_other_paste", "cmp_top", "cmp_inline", "cmp_by_sentence")
 
 
@@ -164,13 +169,14 @@ def choose_translation(demos: Sequence[inputs.Demo]) -> tuple[Source | None, inp
                         "Paste the Korean or Chinese translation of the English article into the box."), None
 
 
-def choose_glossary() -> tuple[list, str]:
+def choose_glossary(src: documents.Document | None) -> tuple[list, str]:
     """(terms, a short description); problems are shown and the glossary left out."""
-    choice = st.selectbox("Glossary", GLOSSARY_CHOICES, key="cmp_gloss",
+    key = "cmp_gloss" if src is not None and inputs.is_sample(src.name) else "cmp_gloss_other"
+    choice = st.selectbox("Glossary", GLOSSARY_CHOICES[key], key=key,
                           help="A CSV with en, ko and zh columns; each English term whose rendering is missing "
                                "from the translation is reported, and the terms help the alignment.")
     try:
-        if choice == GLOSSARY_CHOICES[0]:
+        if choice == SAMPLE_GLOSSARY_CHOICE:
             if not SAMPLE_GLOSSARY.is_file():
                 st.info("samples/glossary.csv is missing: no glossary check.")
                 return [], "none"
@@ -302,12 +308,19 @@ def show_alignment(result: dict, stem: str, key: str) -> None:
         st.info(f"How it was aligned: {alignment.note}.")
     page_no = _pager(f"{unit.capitalize()} links", len(alignment.links), f"cmp-page-{unit}-{key[:12]}")
     st.html(cr.alignment_html(alignment, report if unit == "paragraph" else None, page_no))
-    _downloads([
+    buttons = [
         ("Alignment CSV", alignment.csv_bytes(), f"{stem}.alignment.csv", "text/csv", "cmp-dl-align-csv"),
         ("Alignment JSON", alignment.to_json().encode("utf-8"), f"{stem}.alignment.json", "application/json",
          "cmp-dl-align-json"),
-        ("TMX", alignment.to_tmx().encode("utf-8"), f"{stem}.tmx", "application/x-tmx+xml", "cmp-dl-tmx"),
-    ])
+    ]
+    if not alignment.unsupported:  # a CAT tool takes every TMX unit as a good match (as `align --tmx`)
+        buttons.append(("TMX", alignment.to_tmx().encode("utf-8"), f"{stem}.tmx", "application/x-tmx+xml",
+                        "cmp-dl-tmx"))
+    _downloads(buttons)
+    left_out = alignment.tmx_links()[1]
+    if left_out and not alignment.unsupported:
+        st.caption(f"The TMX leaves out the {left_out} link{'s' if left_out != 1 else ''} below confidence "
+                   f"{TMX_MIN_CONFIDENCE}.")
 
 
 def show_diff(result: dict, version_label: str, stem: str) -> None:
@@ -387,7 +400,7 @@ def compare_view(engine: Engine, src: documents.Document | None) -> None:
         lang_choice = LANG_CHOICES[st.radio("Its language", list(LANG_CHOICES), horizontal=True, key="cmp_lang",
                                             help="Detect reads the script: Hangul is Korean, Chinese "
                                                  "characters without Hangul are Chinese.")]
-        glossary, glossary_name = choose_glossary()
+        glossary, glossary_name = choose_glossary(src)
         ref_choice, ref_source = choose_companion(
             "Reference translation (for chrF and BLEU)", "reference translation", REFERENCE_CHOICES, "cmp_ref",
             "Another translation of the same article, taken as correct: each paragraph and the whole text "

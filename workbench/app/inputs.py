@@ -12,7 +12,7 @@ from typing import Sequence
 from workbench.documents import MAX_HTML_BYTES, MAX_INPUT_BYTES, MAX_PDF_BYTES, SUPPORTED_SUFFIXES, Document
 from workbench.models import PackageInfo
 
-SAMPLES_DIR = Path(__file__).resolve().parents[2] / "samples"
+SAMPLES_DIR = Path(__file__).resolve().parents[1] / "samples"  # package data (pyproject.toml)
 DEFAULT_SAMPLE = "china-dprk-vice-premier-visit.en.txt"
 ARTICLE_TYPES = sorted(s.lstrip(".") for s in SUPPORTED_SUFFIXES)
 
@@ -168,6 +168,11 @@ def _gold_description(path: Path) -> str:
         return str(json.loads(gold.read_text(encoding="utf-8")).get("description", ""))
     except (OSError, ValueError, AttributeError):
         return ""
+
+
+def is_sample(source_name: str, folder: Path = SAMPLES_DIR) -> bool:
+    """Whether the English article is one of the bundled samples (by file name)."""
+    return any(p.name == Path(source_name).name for p in sample_files(folder))
 
 
 def team_reference(source_name: str, lang: str, folder: Path = SAMPLES_DIR) -> Path | None:

@@ -1,6 +1,7 @@
-# Parallax, the Streamlit page. Run it from the repository root with
-#     .venv/bin/parallax app                       (add --headless on a server, --port N to move it)
-# or  .venv/bin/python -m streamlit run workbench/app/main.py
+# Parallax, the Streamlit page. Start it with
+#     parallax app                       (add --headless on a server, --port N to move it)
+# which passes the server options (workbench/app/server.py); started any other way, the page
+# refuses to run and says so.
 # All translation, alignment and export work is done by the workbench library; this file only
 # lays out the page and calls it.
 
@@ -19,7 +20,7 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts only this folder on sys.pa
 import streamlit as st  # noqa: E402
 
 from workbench import documents, export  # noqa: E402
-from workbench.app import compare_view, inputs, render  # noqa: E402
+from workbench.app import compare_view, inputs, render, server  # noqa: E402
 from workbench.app.state import remember  # noqa: E402
 from workbench.cache import TranslationCache  # noqa: E402
 from workbench.engine import AlignedDocument, Engine  # noqa: E402
@@ -173,11 +174,13 @@ def choose_document(engine: Engine, then: str = ", then click Translate",
             path = inputs.SAMPLES_DIR / name
             return load_sample(str(path), path.stat().st_mtime, lang)
         if mode == "Paste text":
-            text = st.text_area("English text", key="paste", height=220,
-                                placeholder="Paste an English article: one paragraph per line, or paragraphs "
+            name = language_name(lang or "en")  # the source language box's choice (or detection's switch)
+            a_name = ("an " if name[:1] in "AEIOU" else "a ") + name
+            text = st.text_area(f"{name} text", key="paste", height=220,
+                                placeholder=f"Paste {a_name} article: one paragraph per line, or paragraphs "
                                             "separated by blank lines. The first line may be the title.")
             if text == "":
-                st.info(f"Paste an English article into the box{then}.")
+                st.info(f"Paste {a_name} article into the box{then}.")
                 return None
             return load_text(text, lang)
         upload = st.file_uploader("Article file", type=inputs.ARTICLE_TYPES, key="article_upload",
@@ -225,8 +228,9 @@ def translate(engine: Engine, doc: documents.Document, targets: list[str], table
     names = ", ".join(language_name(t) for t in targets)
     slot = st.empty()  # the live status, replaced by the result's caption when done (one status line)
     status = slot.status(f"Translating {total} sentences into {names}…", expanded=True)
-    with status:
-        bars = {t: st.progress(0.0, text=f"{language_name(t)}: 0 / {total} sentences") for t in targets}
+    # Drawn through the status object, not `with status:` (leaving that block marks it complete ✓
+    # while the sentences are still being translated); `slot.empty()` removes it when done.
+    bars = {t: status.progress(0.0, text=f"{language_name(t)}: 0 / {total} sentences") for t in targets}
 
     def progress(lang: str, done: int, of: int) -> None:
         if lang in bars:
@@ -261,6 +265,8 @@ def show_warnings(doc: documents.Document) -> None:
     """What reading the file noticed but did not refuse (e.g. lines in another encoding)."""
     for warning in doc.warnings:
         st.warning(plain(warning))
+    if doc.language_assumed:
+        st.caption("The text is too short to tell its language reliably; it is taken as English.")
 
 
 def page() -> None:
@@ -367,6 +373,13 @@ def page() -> None:
 
 def main() -> None:
     st.set_page_config(page_title="Parallax", page_icon="🔀", layout="wide")
+    from streamlit import config
+
+    unset = server.unset_options(config.is_manually_set)
+    if unset:  # e.g. `streamlit run .../main.py` from another folder: every interface, usage stats on
+        st.title("Parallax")
+        st.error(server.refusal(unset))
+        return
     try:
         page()
     except WorkbenchError as exc:

@@ -39,25 +39,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse prints its usage message itself
         return int(exc.code or 0)
+    # `check` exits 1 for what it finds, so a problem running it (a missing file, say) exits 2
+    failed = getattr(args, "problem_exit", None)
     try:
         return args.func(args)
     except WorkbenchError as exc:
         print(f"error: {cli_message(exc)}", file=sys.stderr)
-        return exc.exit_code
+        return failed or exc.exit_code
     except KeyboardInterrupt:
         print("interrupted: finished documents are saved; run the same command again to resume", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 1
+    except BrokenPipeError:  # the reader stopped (`| head`): the end of the output, as for Unix tools
+        _silence_stdout()
+        return 0
     except ModuleNotFoundError as exc:  # run by a python that lacks the dependencies (not the venv's)
         if os.environ.get("PARALLAX_DEBUG"):
             raise
         print(f"error: {exc.name or exc} is not installed for {sys.executable}; set Parallax up with "
               f"`bash scripts/start.sh` and run .venv/bin/{COMMAND} (or `source .venv/bin/activate` first)",
               file=sys.stderr)
-        return 1
+        return failed or 1
     except Exception as exc:  # a bug: one line for the user, the traceback on request
         if os.environ.get("PARALLAX_DEBUG"):
             raise
         print(f"internal error: {exc.__class__.__name__}: {exc} (set PARALLAX_DEBUG=1 to see the traceback)", file=sys.stderr)
-        return 1
+        return failed or 1
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so Python's flush at exit does not fail on the closed pipe again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

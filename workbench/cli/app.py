@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import subprocess
+import os
 import sys
-from pathlib import Path
 
 from ..errors import UsageError
-
-ROOT = Path(__file__).resolve().parent.parent.parent  # the project root (holds .streamlit/)
 
 
 def register(sub) -> None:
@@ -22,13 +19,14 @@ def register(sub) -> None:
 
 
 def cmd_app(args: argparse.Namespace) -> int:
-    app = ROOT / "workbench" / "app" / "main.py"
-    if not app.exists():
-        raise UsageError("the Streamlit app is not part of this installation")
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
-           "--server.address", args.address, "--browser.gatherUsageStats", "false"]
-    if args.headless:
-        cmd += ["--server.headless", "true"]
-    # run from the project root so .streamlit/config.toml (upload limit, no tracebacks) applies
-    return subprocess.call(cmd, cwd=str(ROOT))
+    """Become the Streamlit server (exec, not a child process): `kill PID` or Ctrl-C stops it,
+    and its options (workbench/app/server.py) are on its command line, from any folder."""
+    from ..app.server import APP_SCRIPT, streamlit_command
 
+    if not APP_SCRIPT.exists():
+        raise UsageError("the Streamlit app is not part of this installation")
+    cmd = streamlit_command(args.port, args.address, args.headless)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(cmd[0], cmd)
+    return 0  # not reached

@@ -6,7 +6,8 @@
 
 `register(subparsers)` adds them to the main parser (cli.build_parser). As in cli/translate.py, handlers
 return exit codes and raise WorkbenchError subclasses for the user's mistakes (one line on
-stderr, exit 1 for bad input, 2 for usage); data goes to stdout, messages to stderr.
+stderr, exit 1 for bad input, 2 for usage; `check` exits 1 for errors found and 2 for any problem running
+it, as linters do); data goes to stdout, messages to stderr.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import sys
 
 from ..errors import BadInput, UsageError
 from ..langid import detect_language, language_name, parse_lang
-from .common import output_options
+from .common import output_options, plural
 
 TRANSLATION_LANGS = ("ko", "zh")
 
@@ -28,11 +29,13 @@ def register(subparsers) -> None:
     a.add_argument("translation", metavar="TRANSLATION", help="the Korean or Chinese translation")
     a.add_argument("--lang", required=True, help="language of the translation: ko or zh")
     a.add_argument("--unit", default="paragraph",
-                   help="paragraph (default) or sentence; with sentence, both files have one sentence per line "
-                        "and blank lines between paragraphs, and links hold 0-based sentence indices")
+                   help="paragraph (default) or sentence: both texts are split into sentences (as the app does) "
+                        "and links hold 0-based sentence indices")
     a.add_argument("--glossary", metavar="FILE", help="CSV with en,ko,zh columns; its terms help the alignment")
     output_options(a, "the links", "one row per link")
     a.add_argument("--tmx", metavar="FILE", help="write the linked pairs as TMX 1.4 for CAT tools (- for stdout)")
+    a.add_argument("--tmx-min-confidence", type=_confidence, metavar="P",
+                   help="leave links below this confidence out of the TMX (default: 0.5, as the app does)")
     a.add_argument("--no-mt", action="store_true", help="do not use an installed en→LANG model's machine translation")
     a.set_defaults(func=cmd_align)
 
@@ -55,8 +58,9 @@ def register(subparsers) -> None:
                    help="translate the version back to English (needs a ko→en / zh→en model) and flag drift")
     output_options(k, "the report", "one row per issue")
     k.add_argument("--no-mt", action="store_true", help="do not use installed models (no machine translation, no round trip)")
-    k.add_argument("--exit-zero", action="store_true", help="exit 0 even when errors are found (default: exit 1 on errors)")
-    k.set_defaults(func=cmd_check)
+    k.add_argument("--exit-zero", action="store_true", help="exit 0 even when errors are found (default: 1 when errors are found, 2 when the check "
+                        "could not run, e.g. a missing file)")
+    k.set_defaults(func=cmd_check, problem_exit=2)  # 1 is for findings, as for linters
 
 
 # ---------------------------------------------------------------- helpers
@@ -67,6 +71,16 @@ def _lang(value: str, allowed=TRANSLATION_LANGS) -> str:
     if code not in allowed:
         raise UsageError(f"--lang {value}: use {' or '.join(allowed)}")
     return code
+
+
+def _confidence(value: str) -> float:
+    try:
+        p = float(value)
+    except ValueError:
+        p = -1.0
+    if not 0.0 <= p <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a confidence from 0 to 1, got {value!r}")
+    return p
 
 
 def _unit(value: str) -> str:
@@ -92,14 +106,6 @@ def _read(path: str, lang: str, source: bool = False):
     doc = read_file(path, lang)
     _expect_language(doc.text, path, lang, source)
     return doc
-
-
-def _read_sentences(path: str, lang: str) -> list[list[str]]:
-    from ..align import read_sentence_file
-
-    paragraphs = read_sentence_file(path)
-    _expect_language("\n".join(s for p in paragraphs for s in p), path, lang, source=lang == "en")
-    return paragraphs
 
 
 def _engine(no_mt: bool):
@@ -137,6 +143,8 @@ def _write(path: str, data: bytes, what: str) -> None:
 
     try:
         write_atomic(path, data)
+    except BrokenPipeError:
+        raise  # the reader of stdout stopped: the end of the output, not a failure
     except OSError as exc:
         raise BadInput(f"{path}: cannot be written ({exc.strerror or exc})") from None
     print(f"wrote {'to stdout' if path == '-' else path} ({what})", file=sys.stderr)
@@ -157,6 +165,8 @@ def _span(idx) -> str:
 
 
 def cmd_align(args: argparse.Namespace) -> int:
+    from ..align import TMX_MIN_CONFIDENCE
+
     _outputs(args, args.csv, args.tmx)  # before reading or aligning anything
     lang, unit = _lang(args.lang), _unit(args.unit)
     alignment = _align(args, lang, unit)
@@ -169,27 +179,28 @@ def cmd_align(args: argparse.Namespace) -> int:
         print(f"warning: {alignment.warning}", file=sys.stderr)
     if args.csv:
         _write(args.csv, alignment.csv_bytes(raw=args.raw_csv), f"{len(alignment.links)} links")
-    if args.tmx:
-        _write(args.tmx, alignment.to_tmx().encode("utf-8"), "TMX 1.4")
+    if args.tmx and alignment.unsupported:  # a CAT tool would take every unit as a good match
+        print("error: no TMX written: the texts do not support an alignment (the warning above)", file=sys.stderr)
+    elif args.tmx:
+        floor = TMX_MIN_CONFIDENCE if args.tmx_min_confidence is None else args.tmx_min_confidence
+        kept, left_out = alignment.tmx_links(floor)
+        _write(args.tmx, alignment.to_tmx(floor).encode("utf-8"), f"TMX 1.4, {plural(len(kept), 'translation unit')}")
+        if left_out:
+            print(f"note: {plural(left_out, 'link')} below confidence {floor:g} left out of the TMX "
+                  "(--tmx-min-confidence to change)", file=sys.stderr)
     if args.json:
         sys.stdout.write(alignment.to_json() + "\n")
     elif not args.csv and not args.tmx:
         _list_links(alignment, lang)
-    return 0
+    return 1 if alignment.unsupported else 0  # the warning above says why
 
 
 def _align(args: argparse.Namespace, lang: str, unit: str):
-    from ..align import align_documents, align_sentences_in_paragraphs, machine_translation
+    """Both texts read as documents; with unit "sentence" the aligner splits their sentences, as the app does."""
+    from ..align import align_documents
 
-    glossary = _glossary(args.glossary)
-    engine = _engine(args.no_mt)
-    if unit == "sentence":
-        src = _read_sentences(args.source, "en")
-        tgt = _read_sentences(args.translation, lang)
-        mt, note = machine_translation(engine, [s for p in src for s in p], lang)
-        return align_sentences_in_paragraphs(src, tgt, lang, "sentence", mt, note, glossary)
-    return align_documents(_read(args.source, "en", source=True), _read(args.translation, lang), engine=engine,
-                           unit="paragraph", glossary=glossary, lang=lang)
+    return align_documents(_read(args.source, "en", source=True), _read(args.translation, lang),
+                           engine=_engine(args.no_mt), unit=unit, glossary=_glossary(args.glossary), lang=lang)
 
 
 def _list_links(alignment, lang: str) -> None:
@@ -271,7 +282,8 @@ def _check_summary(report) -> int:
     if report.alignment.warning:
         print(f"warning: {report.alignment.warning}", file=sys.stderr)
     c = report.counts()
-    summary = f"{c['error']} errors, {c['warning']} warnings, {c['note']} notes in {len(report.rows)} links"
+    summary = (f"{plural(c['error'], 'error')}, {plural(c['warning'], 'warning')}, {plural(c['note'], 'note')} "
+               f"in {plural(len(report.rows), 'link')}")
     if report.document_metrics:
         m = report.document_metrics
         summary += f"; against the reference: chrF {m['chrf']:.1f}, BLEU {m['bleu']:.1f}"

@@ -11,8 +11,6 @@ from ..errors import BadInput, WorkbenchError
 from ..langid import language_name, parse_lang
 from .common import DEFAULT_TARGETS, Problems, cli_message, download_progress, progress_bar
 
-MODELS_DIR = Path(__file__).resolve().parent.parent.parent / "models"
-
 
 def register(sub) -> None:
     """Add `models` and `setup` to the subcommands of the main parser."""
@@ -32,7 +30,7 @@ def register(sub) -> None:
     mr.set_defaults(func=cmd_models_remove)
 
     s = sub.add_parser("setup", help="install models/ archives and, online, missing en→ko/en→zh models")
-    s.add_argument("--models-dir", default=str(MODELS_DIR), help="folder of .argosmodel files to install (default: models/)")
+    s.add_argument("--models-dir", help="folder of .argosmodel files to install (default: models/ in the current folder)")
     s.add_argument("--offline", action="store_true", help="do not try the Argos index")
     s.set_defaults(func=cmd_setup)
 
@@ -51,8 +49,11 @@ def cmd_models_list(args: argparse.Namespace) -> int:
         return 0
     if not good:
         print(f"No translation models installed (looked in {install_dir()}).")
-    for p in good:
-        print(f"{p.pair:8} {p.version:8} {language_name(p.from_code)} → {language_name(p.to_code)}   {p.path}")
+    rows = [(p.pair, p.version or "?", f"{language_name(p.from_code)} → {language_name(p.to_code)}", str(p.path))
+            for p in good]
+    widths = [max(len(r[i]) for r in rows) for i in range(3)] if rows else []
+    for r in rows:  # columns in line whatever the names and versions
+        print("  ".join(cell.ljust(w) for cell, w in zip(r, widths)) + "  " + r[3])
     for b in broken:
         print(f"broken   {b.path}: {b.reason}", file=sys.stderr)
     have = {(p.from_code, p.to_code) for p in good}
@@ -119,9 +120,9 @@ def cmd_setup(args: argparse.Namespace) -> int:
     """What the README's first command runs before the app: install archives dropped into
     models/, then fetch missing en→ko / en→zh packages when online. Never fails: the app starts
     either way and shows what is missing."""
-    from ..models import find_package
+    from ..models import default_models_dir, find_package
 
-    install_dropped(Path(args.models_dir))
+    install_dropped(Path(args.models_dir) if args.models_dir else default_models_dir())
     pairs = [("en", t) for t in DEFAULT_TARGETS]
     missing = [p for p in pairs if find_package(*p) is None]
     if missing and not args.offline:

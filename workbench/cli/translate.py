@@ -31,7 +31,7 @@ def register(sub) -> None:
     t.add_argument("--force", action="store_true", help="translate again even if --out already has the result")
     t.add_argument("--batch-sentences", type=positive_int, metavar="N",
                    help="sentences per translation batch; finished batches are cached, so an interrupted run loses at most one (default: 256)")
-    t.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    t.add_argument("-q", "--quiet", action="store_true", help="no progress, summary or `wrote` lines")
     # corpus-scale runs (README: "Translating a corpus")
     t.add_argument("--rows", metavar="DIR", help="append aligned rows (one per sentence) to JSONL shards in DIR (reruns resume)")
     t.add_argument("--id-field", help="corpus files (.jsonl, .csv, .parquet): the id column (default: id, doc_id, name, ...)")
@@ -102,10 +102,11 @@ def report_translation(args: argparse.Namespace, run, problems: Problems) -> int
         if not problems.lines:
             problems.add("no input to translate")
         return problems.exit_code
+    say = (lambda line: None) if args.quiet else (lambda line: print(line, file=sys.stderr))  # -q: no `wrote` lines
     if args.csv:
         write_atomic(args.csv, csv_bytes(ordered, args.by, raw=args.raw_csv))
-        print(f"wrote {'the CSV to stdout' if args.csv == '-' else args.csv} ({plural(len(ordered), 'document')}, "
-              f"one row per {args.by})", file=sys.stderr)
+        say(f"wrote {'the CSV to stdout' if args.csv == '-' else args.csv} ({plural(len(ordered), 'document')}, "
+            f"one row per {args.by})")
     if args.json:
         sys.stdout.write(to_json(ordered) + "\n")
     elif outputs.collect and not args.csv:
@@ -116,7 +117,7 @@ def report_translation(args: argparse.Namespace, run, problems: Problems) -> int
               f"already done in {' and '.join(map(str, folders))}", file=sys.stderr)
     for folder, what in ((outputs.out, "JSON and one .txt per language"), (outputs.rows, "rows-*.jsonl shards, manifest.jsonl")):
         if folder:
-            print(f"wrote {plural(counts.documents, 'document')} to {folder}/ ({what})", file=sys.stderr)
+            say(f"wrote {plural(counts.documents, 'document')} to {folder}/ ({what})")
     return problems.exit_code
 
 
@@ -159,7 +160,9 @@ class BatchProgress:
             return  # nothing was translated: the error lines already said why
         rate = counts.sentences / counts.seconds if counts.seconds > 0 else 0.0
         extra = "".join([f", {counts.skipped} already done" if counts.skipped else "",
-                         f", {counts.failed} failed" if counts.failed else ""])
+                         f", {counts.failed} failed" if counts.failed else "",
+                         f", {counts.assumed_english} too short to identify, taken as English (--from sets the "
+                         "language)" if counts.assumed_english else ""])
         print(f"translated {plural(counts.documents, 'document')} ({plural(counts.sentences, 'sentence')}) "
               f"in {counts.seconds:.1f} s, {rate:.1f} sentences/s{extra}", file=sys.stderr)
 

@@ -85,13 +85,19 @@ def check_numbers(en: str, version: str, lang: str) -> list[Issue]:
         if partner is not None:
             miss_list.remove(key)
             extra_list.remove(partner)
-            issues.append(Issue("number", "error", f"{_describe(key)} ({surface_en.get(key, key)}) changed to "
-                                                   f"{_describe(partner)} ({surface_v.get(partner, partner)})"))
+            issues.append(Issue("number", "error", f"{_shown(key, surface_en)} changed to "
+                                                   f"{_shown(partner, surface_v)}"))
     for key in miss_list:
-        issues.append(Issue("number", "error", f"{_describe(key)} ({surface_en.get(key, key)}) is missing"))
+        issues.append(Issue("number", "error", f"{_shown(key, surface_en)} is missing"))
     for key in extra_list:
-        issues.append(Issue("number", "note", f"{_describe(key)} ({surface_v.get(key, key)}) is not in the English"))
+        issues.append(Issue("number", "note", f"{_shown(key, surface_v)} is not in the English"))
     return issues
+
+
+def _shown(key: str, surface: dict[str, str]) -> str:
+    """"date 9/10 (Sep 10)", or just "240" when the text says it the same way (not "240 (240)")."""
+    described, written = _describe(key), surface.get(key, key)
+    return described if written == described else f"{described} ({written})"
 
 
 def check_glossary(en: str, version: str, lang: str, glossary: Sequence[GlossaryTerm]) -> list[Issue]:

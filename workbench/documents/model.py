@@ -12,6 +12,7 @@ Kind = Literal["title", "meta", "caption", "body", "note", "cell", "code"]
 # model, it comes back unchanged in every translation (the engine fills it in as it is).
 KINDS: tuple[Kind, ...] = ("title", "meta", "caption", "body", "note", "cell", "code")
 VERBATIM_KINDS: frozenset[str] = frozenset({"code"})
+ASSUMED = "language_assumed"  # Document.meta key: English was assumed, the text being too short to tell
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,11 @@ class Document:
     @property
     def text(self) -> str:
         return "\n\n".join(p.text for p in self.paragraphs)
+
+    @property
+    def language_assumed(self) -> bool:
+        """Too short to tell its language, and taken as English (build.check_language)."""
+        return bool(self.meta.get(ASSUMED))
 
     @property
     def warnings(self) -> list[str]:

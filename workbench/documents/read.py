@@ -14,7 +14,7 @@ from . import docx, html, limits, markdown, pdf
 from .build import build_document, check_language
 from .decode import decode_text
 from .limits import max_bytes_for
-from .model import VERBATIM_KINDS, Document, SegmentMemo
+from .model import ASSUMED, VERBATIM_KINDS, Document, SegmentMemo
 from .text import plain
 
 def read_bytes(data: bytes, name: str, lang: str | None = None, memo: SegmentMemo | None = None) -> Document:
@@ -52,9 +52,10 @@ def read_bytes(data: bytes, name: str, lang: str | None = None, memo: SegmentMem
     if sum(len(t) for t in texts) > limits.MAX_INPUT_BYTES:
         raise BadInput(f"{name}: holds more than {limits.MAX_INPUT_BYTES // 2**20} MB of text; split it")
     joined = "\n".join(prose)
-    lang = check_language(joined, name, lang)
+    lang, assumed = check_language(joined, name, lang)
     doc = build_document(texts, Path(name).name, lang, kinds, encoding, memo)
-    return replace(doc, meta={"warnings": warnings}) if warnings else doc
+    meta = {**({"warnings": warnings} if warnings else {}), **({ASSUMED: True} if assumed else {})}
+    return replace(doc, meta=meta) if meta else doc
 
 
 def read_limited(stream: BinaryIO, name: str, limit: int = limits.MAX_INPUT_BYTES) -> bytes:

@@ -63,8 +63,10 @@ class Engine:
             first, second = direct.get((from_code, "en")), direct.get(("en", to_code))
             if first and second:
                 return [first, second]
-            missing = [f"{a}→{b}" for (a, b), p in (((from_code, "en"), first), (("en", to_code), second)) if p is None]
-            raise MissingModel(from_code, to_code, f"no direct package, and the pivot through English lacks {', '.join(missing)}")
+            # name the legs to install: the index has ko→en and en→zh, not ko→zh
+            raise MissingModel.several([MissingModel(a, b, f"needed to translate {from_code}→{to_code} through English")
+                                        for (a, b), p in (((from_code, "en"), first), (("en", to_code), second))
+                                        if p is None])
         raise MissingModel(from_code, to_code)
 
     def targets_for(self, from_code: str) -> list[str]:

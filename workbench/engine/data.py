@@ -73,7 +73,9 @@ class Signature:
 @dataclass(frozen=True)
 class SentenceTranslation:
     text: str
-    score: float | None  # CTranslate2's length-normalised log-probability (summed over a pivot chain)
+    # CTranslate2's length-normalised log-probability, <= 0 (summed over a pivot chain): "score" in
+    # JSON and rows; `confidence` turns it into the [0, 1] number the app shows
+    score: float | None
     tokens: int | None  # target tokens, to turn the score into a per-token confidence
     via: str  # the package chain, e.g. "en→ko 1.1" or "ko→en 1.1 + en→zh 1.9"
     cached: bool = False
@@ -119,7 +121,8 @@ class AlignedDocument:
                         lang: {
                             "text": self.paragraph_translation(lang, p.index),
                             "sentences": [
-                                {"text": t.text, "score": t.score, "tokens": t.tokens, "via": t.via}
+                                {"text": t.text, "score": t.score, "confidence": t.confidence, "tokens": t.tokens,
+                                 "via": t.via}
                                 for t in self.translations[lang][p.index]
                             ],
                         }
