@@ -241,7 +241,7 @@ def test_a_rerun_after_a_model_was_replaced_translates_its_documents_again(no_mo
         install_archive(package_files[lang])
     corpus = _jsonl(tmp_path / "news.jsonl", 6)
     out, rows = tmp_path / "docs", tmp_path / "rows"
-    args = [str(corpus), "--to", "ko,zh", "--out", str(out), "--rows", str(rows), "-q"]
+    args = [str(corpus), "--to", "ko,zh", "--out", str(out), "--rows", str(rows)]
 
     first = run_cli("translate", *args)
     assert first.returncode == 0, first.stderr.decode()
