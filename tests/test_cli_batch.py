@@ -225,3 +225,46 @@ def test_out_and_rows_folders_do_not_mix(models, tmp_path):
         u = run_cli("translate", str(src), "--to", "ko", *args, cwd=tmp_path)
         assert u.returncode == 2 and u.stderr.decode().count("\n") == 1, (args, u.stderr.decode())
         assert not (tmp_path / "x").exists() and not (tmp_path / "-").exists()
+
+
+def test_a_rerun_after_a_model_was_replaced_translates_its_documents_again(no_models, package_files, tmp_path):
+    """The manifests stamped only the input and the targets: after `en→ko` was re-installed with
+    another model, a rerun skipped every document and kept what the old model wrote. Now the
+    documents are translated again (the other target's outputs included, as one document), a
+    rerun with the same models still skips, and a manifest from before the models were stamped
+    still resumes."""
+    from conftest import ROOT, sample_texts
+    from workbench.models import install_archive
+    from workbench.testing.argos_package import build_argos_package
+
+    for lang in ("ko", "zh"):
+        install_archive(package_files[lang])
+    corpus = _jsonl(tmp_path / "news.jsonl", 6)
+    out, rows = tmp_path / "docs", tmp_path / "rows"
+    args = [str(corpus), "--to", "ko,zh", "--out", str(out), "--rows", str(rows)]
+
+    first = run_cli("translate", *args)
+    assert first.returncode == 0, first.stderr.decode()
+    old_ko = (out / "a00000.ko.txt").read_text(encoding="utf-8")
+    again = run_cli("translate", *args)
+    assert "resumed: 6 of 6 documents were already done" in again.stderr.decode()
+
+    hangul = ROOT / "samples" / "china-dprk-vice-premier-visit.ko.txt"
+    other = build_argos_package(tmp_path / "other" / "translate-en_ko-0_1.argosmodel", to_code="ko",
+                                texts=sample_texts(), writes=hangul.read_text(encoding="utf-8").splitlines())
+    install_archive(other)  # the same pair, version and folder; another model
+    redo = run_cli("translate", *args)
+    assert redo.returncode == 0, redo.stderr.decode()
+    assert "resumed" not in redo.stderr.decode()
+    assert "wrote 6 documents" in redo.stderr.decode()
+    assert (out / "a00000.ko.txt").read_text(encoding="utf-8") != old_ko
+    shard_docs = [json.loads(line)["doc"] for line in (rows / "rows-00000.jsonl").read_text().splitlines()]
+    assert len(shard_docs) == 6 * 3  # the old rows were replaced, not appended to
+    assert "resumed: 6 of 6" in run_cli("translate", *args).stderr.decode()
+
+    for manifest in (out / "manifest.jsonl", rows / "manifest.jsonl"):  # as written before the stamps
+        entries = [json.loads(line) for line in manifest.read_text().splitlines()]
+        assert all(set(e["models"]) == {"ko", "zh"} for e in entries)
+        manifest.write_text("".join(json.dumps({k: v for k, v in e.items() if k != "models"}) + "\n"
+                                    for e in entries))
+    assert "resumed: 6 of 6" in run_cli("translate", *args).stderr.decode()

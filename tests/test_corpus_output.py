@@ -79,3 +79,43 @@ def test_manifest_force_forgets(tmp_path):
     again.reset()
     again.close()
     assert not Manifest(tmp_path).finished("a.txt", "x", ["ko"])
+
+
+# ---------------------------------------------------------------- the models in the stamp (issue 16 item 4)
+
+
+def test_a_document_made_by_other_models_is_not_finished(tmp_path):
+    """The stamp held only the input digest and the targets: a document made by a model since
+    replaced counted as finished, whatever model the rerun would use."""
+    m = Manifest(tmp_path)
+    m.add("a.txt", "x", ["ko", "zh"], {"ko": "k1", "zh": "z1"})
+    m.close()
+    again = Manifest(tmp_path)
+    assert again.finished("a.txt", "x", ["ko", "zh"], {"ko": "k1", "zh": "z1"})
+    assert again.finished("a.txt", "x", ["zh"], {"ko": "k2", "zh": "z1"})  # only zh asked for: ko's model is moot
+    assert not again.finished("a.txt", "x", ["ko", "zh"], {"ko": "k2", "zh": "z1"})
+    assert not again.finished("a.txt", "y", ["ko"], {"ko": "k1"})
+    again.close()
+    entry = json.loads((tmp_path / "manifest.jsonl").read_text())
+    assert entry["models"] == {"ko": "k1", "zh": "z1"}
+
+
+def test_a_manifest_from_before_the_models_were_stamped_still_resumes(tmp_path):
+    """An entry without "models" (written before they were recorded) counts as finished with any
+    models: upgrading does not translate a whole corpus again."""
+    (tmp_path / "manifest.jsonl").write_text(json.dumps({"id": "a.txt", "digest": "x", "targets": ["ko"]}) + "\n")
+    m = Manifest(tmp_path)
+    assert m.finished("a.txt", "x", ["ko"], {"ko": "anything"})
+    assert not m.finished("a.txt", "x", ["ko", "zh"], {"ko": "anything", "zh": "z"})
+    m.close()
+
+
+def test_damaged_models_in_a_manifest_line_are_reported(tmp_path):
+    lines = [{"id": "a.txt", "digest": "x", "targets": ["ko"], "models": ["k1"]},
+             {"id": "b.txt", "digest": "x", "targets": ["ko"], "models": {"ko": "k1,zh=z"}}]
+    (tmp_path / "manifest.jsonl").write_text("".join(json.dumps(e) + "\n" for e in lines))
+    seen = []
+    m = Manifest(tmp_path, report=seen.append)
+    assert not m.finished("a.txt", "x", ["ko"], {"ko": "k1"}) and not m.finished("b.txt", "x", ["ko"])
+    m.close()
+    assert len(seen) == 2 and all("the models are not" in line for line in seen)

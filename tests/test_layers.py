@@ -27,7 +27,7 @@ PACKAGE = ROOT / "workbench"
 # Lowest first. A module may import its own layer and the ones before it, never one after it.
 # (messages and naming: the cli helper's modules, which import nothing of the workbench.)
 LAYERS: list[set[str]] = [
-    {"errors", "languages", "messages", "naming", "protect", "locking", "testing"},  # facts, words, small tools
+    {"errors", "languages", "messages", "naming", "protect", "locking", "reaper", "testing"},  # facts, words, small tools
     {"packages", "segment", "langid", "cache"},  # the package store, splitting, identification, cache
     {"documents", "corpus"},  # reading
     {"engine"},  # translating
@@ -162,6 +162,20 @@ def test_a_warm_run_stats_each_model_file_once(models, cache, monkeypatch, sente
     seen = stats_of_model_files(monkeypatch)
     done = engine.translate_documents([doc], ["ko", "zh"])
     assert done[0].complete and cache.hits >= doc.sentence_count
+    assert sorted(seen) == sorted(str(p.path / "model" / "model.bin") for p in models.values())
+
+
+def test_a_cli_translate_run_stats_each_model_file_once(models, tmp_path, monkeypatch, capsys):
+    """A CLI run scanned the packages twice (Job.check's route check, then the stream's own scan):
+    two stat() calls on each model.bin per run."""
+    from workbench import cli
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"a{i}.txt").write_text("\n\n".join(sample_texts()[:6]), encoding="utf-8")
+    seen = stats_of_model_files(monkeypatch)
+    assert cli.main(["translate", str(folder), "--to", "ko,zh", "--out", str(tmp_path / "out"), "-q"]) == 0
     assert sorted(seen) == sorted(str(p.path / "model" / "model.bin") for p in models.values())
 
 

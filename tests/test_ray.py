@@ -87,25 +87,6 @@ def test_joining_a_cluster_without_token_authentication_is_refused(monkeypatch):
     check_security("10.0.0.5:6379")
 
 
-def _descendants(pid: int) -> list[int]:
-    """Process ids below `pid` (read from /proc), so the test kills only what it started."""
-    from pathlib import Path
-
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = [], [pid]
-    while todo:
-        for c in children.get(todo.pop(), []):
-            found.append(c)
-            todo.append(c)
-    return found
-
-
 def test_a_killed_ray_worker_loses_no_document(models, tmp_path):
     """Issue 15.6: kill -9 the translating worker mid-run; the run finishes (Ray restarts the actor)
     or stops with one line, and a rerun completes it; the rows equal a one-machine run's."""
@@ -117,6 +98,7 @@ def test_a_killed_ray_worker_loses_no_document(models, tmp_path):
     import time
 
     from conftest import ROOT
+    from workbench.reaper import descendants
 
     path = tmp_path / "many.jsonl"
     path.write_text("".join(json.dumps({"id": f"d{i}", "text": " ".join(
@@ -132,7 +114,7 @@ def test_a_killed_ray_worker_loses_no_document(models, tmp_path):
     while proc.poll() is None and killed is None and time.monotonic() < deadline:
         manifest = rows / "manifest.jsonl"
         if manifest.exists() and manifest.read_bytes().count(b"\n") >= 10:
-            for pid in _descendants(proc.pid):
+            for pid in descendants(proc.pid):  # (reaper.py's: /proc, below the driver only)
                 try:
                     cmd = open(f"/proc/{pid}/cmdline", "rb").read()
                 except OSError:
@@ -151,3 +133,86 @@ def test_a_killed_ray_worker_loses_no_document(models, tmp_path):
         again = run_cli(*args, "--rows", str(rows))
         assert again.returncode == 0, again.stderr.decode()
     assert (rows / "rows-00000.jsonl").read_bytes() == (tmp_path / "local" / "rows-00000.jsonl").read_bytes()
+
+
+def _alive(noted):
+    from workbench.reaper import _stat
+
+    return {pid for pid, start in noted.items() if (st := _stat(pid)) is not None and st[1] == start}
+
+
+def test_the_reaper_kills_what_a_killed_driver_left_and_nothing_else(tmp_path):
+    """reaper.py on its own (no Ray): below a killed driver, the processes under its children
+    that carry the marker (Ray's) are killed, however detached; the driver's other children, and
+    a process whose pid is not the noted one, are left alone."""
+    import subprocess
+    import sys
+    import time
+
+    from workbench.reaper import descendants, reap
+
+    head = "import subprocess, time; subprocess.Popen(['sleep', '300'], start_new_session=True); time.sleep(300)"
+    driver = subprocess.Popen([sys.executable, "-c", "import subprocess, sys, time\n"
+                               f"subprocess.Popen([sys.executable, '-c', {head!r}, 'MARKER'])\n"
+                               "subprocess.Popen(['sleep', '301'])\ntime.sleep(300)"])
+    try:
+        deadline = time.monotonic() + 30
+        while len(noted := descendants(driver.pid, "MARKER")) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        others = {pid: start for pid, start in descendants(driver.pid).items() if pid not in noted}
+        assert len(noted) == 2 and len(others) == 1  # the head and its agent; another child
+    finally:
+        driver.kill()
+        driver.wait()
+    bystander = subprocess.Popen(["sleep", "300"])
+    try:
+        assert _alive(noted) and _alive(others)  # they outlive the driver
+        assert reap({**noted, bystander.pid: -1}) == 2  # (a pid whose start time differs: not ours)
+        deadline = time.monotonic() + 30
+        while _alive(noted) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(noted) and _alive(others) and bystander.poll() is None
+    finally:
+        bystander.kill()
+        bystander.wait()
+        reap(others)
+
+
+def test_a_killed_driver_leaves_no_ray_process_behind(models, tmp_path):
+    """Issue 18 item 8: after kill -9 of the driver of a local cluster, Ray's dashboard and
+    runtime-env agents lived on for a minute (reporting the raylet's death to a dead GCS), the
+    runtime-env agent listening on the machine's address. Now every process of the run is gone
+    within seconds (measured: 0.2 s)."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import ROOT
+    from workbench.reaper import descendants
+
+    corpus = tmp_path / "big.jsonl"
+    corpus.write_text("".join(json.dumps({"id": f"a{i}", "text": f"Article {i} opens here. A second sentence."}) + "\n"
+                              for i in range(3000)), encoding="utf-8")
+    manifest = tmp_path / "rows" / "manifest.jsonl"
+    driver = subprocess.Popen([sys.executable, "-m", "workbench", "translate", str(corpus), "--to", "ko", "--rows",
+                               str(tmp_path / "rows"), "--no-cache", "-q", "--ray", "--ray-workers", "1"],
+                              env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 240
+        while driver.poll() is None and not (manifest.exists() and manifest.read_text().count("\n") >= 2) \
+                and time.monotonic() < deadline:
+            time.sleep(0.05)
+        noted = descendants(driver.pid)
+        names = {open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")[0].decode() for pid in noted}
+    finally:
+        driver.send_signal(signal.SIGKILL)
+        driver.wait()
+    assert "ray::RuntimeEnvAgent" in names and "ray::DashboardAgent" in names, names  # the run was under way
+    deadline = time.monotonic() + 30  # Ray alone: 60 s
+    while _alive(noted) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(noted)

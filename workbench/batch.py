@@ -9,7 +9,7 @@ import json
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterator, Mapping, Sequence
 
 from .corpus import Corpus, Item, ProblemFn
 from .corpus_output import Manifest, RowShards, digest_bytes, document_failure
@@ -101,13 +101,18 @@ class BatchRun:
 
     def __init__(self, outputs: Outputs, targets: Sequence[str], problem: ProblemFn,
                  on_document: Callable[[Counts], None] | None = None,
-                 warn: Callable[[str], None] | None = None, source: str | None = None) -> None:
+                 warn: Callable[[str], None] | None = None, source: str | None = None,
+                 models: Mapping[str, str] | None = None) -> None:
+        """`models`: per target language, the identity of the models translating into it
+        (`Signature.chain_id`); the manifests stamp it, so a rerun after a model was replaced
+        translates again what the old model made (None: not stamped, not checked)."""
         self.outputs = outputs
         self.targets = list(targets)
         self.problem = problem
         self.on_document = on_document
         self.warn = warn  # what reading an input noticed but did not refuse (Document.warnings)
         self.source = source
+        self.models = dict(models) if models is not None else None
         self.counts = Counts()
         self.out_manifest: Manifest | None = None
         self.shards: RowShards | None = None
@@ -140,7 +145,7 @@ class BatchRun:
     def already_done(self, name: str, digest: str | None) -> bool:
         """Finished in every requested output folder by an earlier run, from the same input."""
         manifests = self._manifests()
-        return bool(manifests) and all(m.finished(name, digest, self.targets) for m in manifests)
+        return bool(manifests) and all(m.finished(name, digest, self.targets, self.models) for m in manifests)
 
     def stem(self, item: Item) -> str:
         """The item's output names (naming.output_stem): files keep their folders, ids do not."""
@@ -242,13 +247,15 @@ class BatchRun:
         pending = self._pending.pop(name)
         seq = self._order.pop(name, self._seq)
         digest = pending.digest
+        models = {lang: self.models[lang] for lang in ad.targets if lang in self.models} \
+            if self.models is not None else None
         # an output that already has it (translated again only for --csv/--json) is left alone
         try:
-            if self.out_manifest is not None and not self.out_manifest.finished(name, digest, self.targets):
+            if self.out_manifest is not None and not self.out_manifest.finished(name, digest, self.targets, models):
                 write_document(output_paths(self.out_manifest.folder, pending.stem, ad.targets), ad)
-                self.out_manifest.add(name, digest, ad.targets)
-            if self.shards is not None and not self.shards.manifest.finished(name, digest, self.targets):
-                self.shards.write(ad, digest)
+                self.out_manifest.add(name, digest, ad.targets, models)
+            if self.shards is not None and not self.shards.manifest.finished(name, digest, self.targets, models):
+                self.shards.write(ad, digest, models)
         except Exception as exc:  # noqa: BLE001 - one document's outputs; a folder-wide failure stops the run
             why = document_failure(exc)
             if why is None:

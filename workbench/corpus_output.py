@@ -2,11 +2,17 @@
 resume, and a CSV export that streams from the shards.
 
 Each output folder keeps `manifest.jsonl`: one line per finished document (its name, a digest of
-its raw input, the target languages and, for row shards, the byte range of its rows). A document's
+its raw input, the target languages, per target the identity of the models that made it
+(`engine.Signature.chain_id`) and, for row shards, the byte range of its rows). A document's
 rows are written (and flushed) before its manifest line, so after a kill the manifest names only
 documents whose outputs are complete. On the next run:
 
 - one run writes to a folder at a time (`.parallax-run.lock`; a second run is refused at once);
+- a document finished from the same input with the same models is skipped; one whose input
+  changed, or one a model since replaced made (another identity for one of its targets), is done
+  again. A line written before the manifest named the models (no "models") counts as finished:
+  those outputs were accepted before the upgrade, and translating a whole corpus again because the
+  program was updated is not what a rerun is for (`--force` does that);
 - a damaged manifest line is reported once (file and line) and its document is not done;
 - each finished document's rows are checked to be where the manifest says (a shard cut short or
   deleted): those that are not are translated again;
@@ -25,7 +31,7 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import IO, Callable, Iterator, Sequence
+from typing import IO, Callable, Iterator, Mapping, Sequence
 
 from .engine import AlignedDocument, join_sentences
 from .errors import BadInput, OutputError
@@ -45,12 +51,30 @@ def digest_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:20]
 
 
-def stamp_matches(stamp: str | None, digest: str | None, targets: Sequence[str]) -> bool:
-    """Whether a manifest stamp ("digest|ko,zh") says: finished from the same input, with these targets."""
+Models = Mapping[str, str]  # target language -> identity of the models translating into it
+
+
+def stamp_of(digest: str | None, targets: Sequence[str], models: Models | None = None) -> str:
+    """A finished document as the manifest remembers it: "digest|ko,zh" and, when the models
+    are known, "|ko=<id>,zh=<id>" (one short string per document: a corpus has millions)."""
+    line = f"{digest or ''}|{','.join(targets)}"
+    return line if models is None else line + "|" + ",".join(f"{k}={v}" for k, v in sorted(models.items()))
+
+
+def stamp_matches(stamp: str | None, digest: str | None, targets: Sequence[str], models: Models | None = None) -> bool:
+    """Whether a manifest stamp says: finished from the same input, with these targets, and with
+    the same models for each of them. A stamp without models (a manifest from before they were
+    recorded) matches any models; `models` None (a caller that does not know them) checks none."""
     if stamp is None or digest is None:
         return False
-    old_digest, _, old_targets = stamp.partition("|")
-    return old_digest == digest and set(targets) <= set(old_targets.split(","))
+    old_digest, _, rest = stamp.partition("|")
+    old_targets, recorded, old_models = rest.partition("|")
+    if old_digest != digest or not set(targets) <= set(old_targets.split(",")):
+        return False
+    if models is None or not recorded:
+        return True
+    made = dict(pair.split("=", 1) for pair in old_models.split(",") if "=" in pair)
+    return all(made.get(lang) == models[lang] for lang in targets if lang in models)
 
 
 def _why(exc: OSError) -> str:
@@ -98,6 +122,10 @@ def _damage(entry) -> str | None:
     targets = entry.get("targets", [])
     if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
         return "the targets are not a list of language codes"
+    models = entry.get("models", {})
+    if not isinstance(models, dict) or not all(isinstance(k, str) and isinstance(v, str) and "," not in k + v
+                                               and "=" not in k + v and "|" not in k + v for k, v in models.items()):
+        return "the models are not language codes with model identities"
     if "shard" in entry:
         if not isinstance(entry["shard"], str) or not _SHARD_NAME.fullmatch(entry["shard"]):
             return "the shard is not a rows-NNNNN.jsonl name"
@@ -125,7 +153,7 @@ class Manifest:
         self.rows = rows
         self.report = report or (lambda line: None)
         self.path = self.folder / MANIFEST
-        self.done: dict[str, str] = {}  # name -> digest|targets (small: ~100 bytes per document)
+        self.done: dict[str, str] = {}  # name -> stamp_of() (small: ~150 bytes per document)
         self.ranges: dict[str, tuple[str, int, int]] = {}  # name -> (shard, start, end) of its rows
         self._line: dict[str, int] = {}  # name -> the manifest line that counts (the last valid one)
         self._count = 0  # complete lines in the file
@@ -134,10 +162,6 @@ class Manifest:
         self.before_release: Callable[[], None] | None = None  # last work under the lock (RowShards)
         self._lock = lock_folder(self.folder) if repair else None
         self._load()
-
-    @staticmethod
-    def _stamp(digest: str | None, targets: Sequence[str]) -> str:
-        return f"{digest or ''}|{','.join(targets)}"
 
     def _lines(self) -> Iterator[tuple[int, bytes]]:
         """The complete lines (a line cut by a kill is not one), numbered from 1."""
@@ -178,7 +202,7 @@ class Manifest:
             name = entry["id"]
             if name in self._line:
                 self.stale = True  # done again (its input changed): the older line no longer counts
-            self.done[name] = self._stamp(entry.get("digest"), entry.get("targets", []))
+            self.done[name] = stamp_of(entry.get("digest"), entry.get("targets", []), entry.get("models"))
             self._line[name] = n
             if "shard" in entry:
                 shard, end = entry["shard"], entry["end"]
@@ -203,14 +227,18 @@ class Manifest:
             ends[shard] = max(ends.get(shard, 0), end)
         return ends
 
-    def finished(self, name: str, digest: str | None, targets: Sequence[str]) -> bool:
-        """Whether `name` was finished from the same input with (at least) these targets."""
-        return stamp_matches(self.done.get(name), digest, targets)
+    def finished(self, name: str, digest: str | None, targets: Sequence[str], models: Models | None = None) -> bool:
+        """Whether `name` was finished from the same input with (at least) these targets, by the
+        same `models` (see `stamp_matches`)."""
+        return stamp_matches(self.done.get(name), digest, targets, models)
 
-    def add(self, name: str, digest: str | None, targets: Sequence[str], **extra) -> None:
+    def add(self, name: str, digest: str | None, targets: Sequence[str], models: Models | None = None,
+            **extra) -> None:
+        """`name` is finished; `models`: per target, the identity of the models that made it."""
         if name in self._line:
             self.stale = True
-        entry = {"id": name, "digest": digest, "targets": list(targets), **extra}
+        entry = {"id": name, "digest": digest, "targets": list(targets),
+                 **({"models": dict(models)} if models is not None else {}), **extra}
         line = json.dumps(entry, ensure_ascii=False) + "\n"
         try:
             if self._file is None:
@@ -222,7 +250,7 @@ class Manifest:
             self._close_file()
             raise OutputError(f"{self.folder}: cannot write {MANIFEST} ({_why(exc)}); the documents finished "
                               "so far are kept, run the same command again to resume") from None
-        self.done[name] = self._stamp(digest, targets)
+        self.done[name] = stamp_of(digest, targets, models)
         self._count += 1
         self._line[name] = self._count
         if "shard" in extra:
@@ -448,7 +476,7 @@ class RowShards:
     def _shard(self, index: int) -> Path:
         return self.folder / f"rows-{index:05d}.jsonl"
 
-    def write(self, doc: AlignedDocument, digest: str | None) -> None:
+    def write(self, doc: AlignedDocument, digest: str | None, models: Models | None = None) -> None:
         block = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in document_rows(doc)).encode("utf-8")
         n = block.count(b"\n")
         if self._rows and self._rows + n > self.shard_rows:
@@ -469,7 +497,7 @@ class RowShards:
                               f"document{'s' if done != 1 else ''} are kept, run the same command again "
                               "to resume") from None
         self._rows += n
-        self.manifest.add(doc.document.name, digest, doc.targets, shard=self._shard(self._index).name,
+        self.manifest.add(doc.document.name, digest, doc.targets, models, shard=self._shard(self._index).name,
                           start=start, end=start + len(block), rows=n)
 
     def _close_file(self, cut: int | None = None) -> None:

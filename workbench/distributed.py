@@ -17,9 +17,10 @@ from __future__ import annotations
 import os
 import logging
 import secrets
+import subprocess
 import sys
 from collections import deque
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from itertools import islice
 from pathlib import Path
@@ -119,9 +120,32 @@ def ray_stderr_hidden() -> Iterator[None]:
         sys.stderr = old
 
 
-def connect(address: str, workers: int | None) -> bool:
+def reaper(stack: ExitStack, ray) -> None:
+    """Have a watcher (reaper.py) end the local cluster's processes if this process is killed:
+    Ray's agents otherwise outlive a killed driver by a minute, one listening on the machine's
+    address. Closed after `ray.shutdown` (when `stack` closes). Linux only (it reads /proc)."""
+    if not sys.platform.startswith("linux"):
+        return
+    ray_folder = os.path.abspath(os.path.dirname(ray.__file__))  # as Ray names its programs (services.RAY_PATH)
+    watcher = subprocess.Popen([sys.executable, "-I", str(PACKAGE_ROOT / "reaper.py"), str(os.getpid()), ray_folder],
+                               stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)  # a Ctrl-C for the run is not one for the watcher
+
+    def close() -> None:
+        watcher.stdin.close()  # what Ray has not stopped by now is reaped
+        try:
+            watcher.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            watcher.kill()
+            watcher.wait()
+
+    stack.callback(close)
+
+
+def connect(address: str, workers: int | None, stack: ExitStack | None = None) -> bool:
     """Start a local cluster (`local`), or join one (`auto` or host:port), with the package folder,
-    the cache location and this code shipped to every worker."""
+    the cache location and this code shipped to every worker. With `stack`, a cluster started
+    here is shut down when it closes (its processes reaped even if this process is killed)."""
     check_security(address)  # before Ray is imported: it reads RAY_AUTH_MODE once
     ray = _ray()
     quiet_ray()  # after Ray Data's import, which sets its loggers' levels
@@ -135,6 +159,10 @@ def connect(address: str, workers: int | None) -> bool:
     runtime_env = {"env_vars": env, "py_modules": [str(PACKAGE_ROOT)]}
     if ray.is_initialized():
         return False
+    if stack is not None:
+        if address == "local":
+            reaper(stack, ray)
+        stack.callback(ray.shutdown)  # (callbacks run last first: the shutdown, then the reaper)
     if address == "local":
         # one logical CPU more than the actors hold, so Ray Data's read tasks can always run
         ray.init(num_cpus=(workers or os.cpu_count() or 1) + 1, runtime_env=runtime_env, include_dashboard=False,
@@ -203,17 +231,14 @@ def translate_on_ray(run: BatchRun, corpus: Corpus, address: str, source: str | 
                      options: DecodeOptions, use_cache: bool = True, device: str = "auto",
                      workers: int | None = None) -> None:
     """Translate `corpus` on Ray and hand each finished document, in input order, to `run`."""
-    with ray_stderr_hidden():
-        started = connect(address, workers)
+    with ray_stderr_hidden(), ExitStack() as cluster:
+        connect(address, workers, cluster)
         ray = _ray()
         try:
             _translate(ray, run, corpus, source, targets, options, use_cache, device, workers)
         except ray.exceptions.RayError as exc:
             raise ClusterError(f"the Ray run stopped: {_first_line(exc)}; the finished documents are kept, "
                                "run the same command again to resume") from None
-        finally:
-            if started:
-                ray.shutdown()
 
 
 def _first_line(exc: BaseException) -> str:

@@ -19,7 +19,8 @@ from typing import Callable, Sequence
 
 from .batch import BatchRun, Counts, Outputs
 from .corpus import Corpus, ProblemFn
-from .engine import DecodeOptions, Engine
+from .engine import DecodeOptions, Engine, Signature
+from .packages import PackageInfo
 
 READ_AHEAD = 64  # documents read and split ahead of a GPU translator (a thread; memory stays bounded)
 
@@ -42,6 +43,7 @@ class Job:
     ray_workers: int | None = None
     options: DecodeOptions = field(init=False)
     engine: Engine = field(init=False)  # this machine's (it checks the models; Ray actors have their own)
+    _chains: dict[tuple[str, str], list[PackageInfo]] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         from .engine import ThreadOptions
@@ -60,7 +62,22 @@ class Job:
         for setting, folder in (("out", self.outputs.out), ("rows", self.outputs.rows)):
             if folder is not None:
                 check_writable(folder, "dir", setting)
-        self.engine.check_routes([self.source or "en"], list(self.targets))
+        self.routes()
+
+    def routes(self) -> dict[tuple[str, str], list[PackageInfo]]:
+        """Every pair's package chain, from the run's one scan of the packages (taken at the first
+        call, by `check`): MissingModel naming every pair without one. The stream and the
+        manifests' stamps use the same chains, so a run stats each model file once."""
+        if self._chains is None:
+            self._chains = self.engine.routes([self.source or "en"], list(self.targets))
+        return self._chains
+
+    def models(self) -> dict[str, str]:
+        """Per target language, the identity of the models that translate into it
+        (`Signature.chain_id`), which the output manifests stamp on each finished document."""
+        src = self.source or "en"
+        return {lang: Signature.chain_id(chain, self.options)
+                for (from_code, lang), chain in self.routes().items() if from_code == src}
 
     def corpus(self, run: BatchRun | None = None, report: Callable[[str], None] | None = None) -> Corpus:
         """The inputs, lazily; the output folders are never inputs. A bad row or unreadable input
@@ -75,7 +92,8 @@ class Job:
 
     def open(self, problem: ProblemFn, on_document: Callable[[Counts], None] | None = None,
              warn: Callable[[str], None] | None = None) -> BatchRun:
-        return BatchRun(self.outputs, self.targets, problem, on_document, warn, source=self.source)
+        return BatchRun(self.outputs, self.targets, problem, on_document, warn, source=self.source,
+                        models=self.models())
 
     def execute(self, run: BatchRun, report: Callable[[str], None] | None = None) -> None:
         """Translate every pending input into `run` (which the caller closes), here or on Ray."""
@@ -95,5 +113,5 @@ class Job:
         # benchmarks/corpus.py's 2,000-document tiny-model run)
         read_ahead = READ_AHEAD if self.engine.threads.device == "cuda" else 0
         for aligned in self.engine.stream(run.documents(corpus, self.source, cache), self.targets,
-                                          use_cache=self.use_cache, read_ahead=read_ahead):
+                                          use_cache=self.use_cache, read_ahead=read_ahead, chains=self.routes()):
             run.finish(aligned)

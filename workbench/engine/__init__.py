@@ -160,15 +160,17 @@ class Engine:
         return pipeline.stream(docs, targets, translate, self.options, progress, total)
 
     def stream(self, docs: Iterable[Document], targets: Sequence[str], progress: ProgressFn | None = None,
-               use_cache: bool = True, read_ahead: int = 0) -> Iterator[AlignedDocument]:
+               use_cache: bool = True, read_ahead: int = 0,
+               chains: dict[tuple[str, str], list[PackageInfo]] | None = None) -> Iterator[AlignedDocument]:
         """Each document, complete, as soon as its last sentence is translated (input order).
 
         `docs` may be a lazy iterator (a corpus of any size): documents are pulled only as the
         next chunk needs them and forgotten once handed out, so memory stays flat. With
         `read_ahead` > 0 a background thread reads (and splits) up to that many documents ahead
-        while the current chunk decodes."""
+        while the current chunk decodes. `chains`: the routes a caller already found (`routes`),
+        so a run scans the packages once; pairs not among them are routed from one new scan."""
         docs = pipeline.read_ahead(docs, read_ahead)
-        for event in self._events(docs, targets, progress, use_cache, None):
+        for event in self._events(docs, targets, progress, use_cache, None, chains):
             if isinstance(event, AlignedDocument):
                 yield event
 

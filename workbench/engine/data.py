@@ -3,6 +3,7 @@ document aligned sentence by sentence with its translations (frozen, JSON-serial
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
@@ -43,7 +44,8 @@ class Signature:
     """Everything that decides what a package makes of a sentence, in one line (sacrebleu's
     Signature as the model): the package's identity (pair, version, folder, and its model file as
     the scan found it: a re-install is another signature) and the decoding settings that change
-    the output. The translation cache keys on it; taken once per package and chunk, so a run
+    the output. The translation cache keys on it, the translator pool compares its package
+    identity, and the output manifests stamp it per target (`chain_id`); taken once per package and chunk, so a run
     costs one stat() of model.bin per package scan, never one per sentence."""
 
     package: str  # PackageInfo.identity
@@ -55,6 +57,14 @@ class Signature:
 
     def cache_key(self, sentence: str) -> str:
         return cache_key(self.package, self.decoding, sentence)
+
+    @classmethod
+    def chain_id(cls, chain: Sequence[PackageInfo], options: DecodeOptions) -> str:
+        """The models that translate into one target language, in 16 hex digits: the signature of
+        every package along its chain (direct, or through English). The output folders' manifests
+        stamp it per target, so a document made by a model since replaced is not taken as done."""
+        text = " + ".join(str(cls.of(pkg, options)) for pkg in chain)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
     def __str__(self) -> str:
         return f"{self.package}|{self.decoding}"
