@@ -26,7 +26,7 @@ from workbench.align import (
 )
 from workbench.app import compare_render as cr
 from workbench.app import inputs, render
-from workbench.app.state import remember
+from workbench.app.state import read_upload, remember
 from workbench.compare import (
     CheckReport,
     Comparison,
@@ -76,7 +76,7 @@ def load_text(text: str, name: str, lang: str) -> documents.Document:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def load_upload(data: bytes, name: str, lang: str) -> documents.Document:
-    return documents.read_bytes(data, name, lang)
+    return read_upload(data, name, lang)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
