@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import overload
 
 from .formats import GlossaryTerm
@@ -77,17 +77,21 @@ class GlossaryIndex(Sequence[GlossaryTerm]):
     def __init__(self, terms: Sequence[GlossaryTerm]) -> None:
         self.terms: tuple[GlossaryTerm, ...] = tuple(terms)
         self.lookups = 0
-        self._en: dict[str, list[int]] = {}  # folded English term -> indices of the terms
-        self._slow: list[int] = []  # terms matched by their pattern
-        for i, term in enumerate(self.terms):
-            if term.en:
-                self._en.setdefault(fold(term.en), []).append(i)
+        english = [t.en for t in self.terms]
+        folded = fold("".join(english))  # one call for the whole glossary: positions are kept
+        keys, self._slow = [], []  # _slow: terms matched by their pattern
+        at = 0
+        for i, en in enumerate(english):
+            if en:
+                keys.append((folded[at:at + len(en)], i))
             else:
                 self._slow.append(i)
-        self._en_lengths = _lengths_by_first(self._en)
+            at += len(en)
+        self._en = _Table(keys)  # folded English term -> the terms
+        self._en_lengths = self._en.lengths_by_first()
         self._en_length_sets = {ch: frozenset(ls) for ch, ls in self._en_lengths.items()}
-        self._max_en = max((len(k) for k in self._en), default=0)
-        self._targets: dict[str, tuple[dict[str, list[int]], dict[str, tuple[int, ...]]]] = {}
+        self._max_en = max((m for ls in self._en_lengths.values() for m in ls), default=0)
+        self._targets: dict[str, tuple[_Table, dict[str, tuple[int, ...]]]] = {}
 
     @classmethod
     def of(cls, glossary: Sequence[GlossaryTerm]) -> "GlossaryIndex":
@@ -140,7 +144,7 @@ class GlossaryIndex(Sequence[GlossaryTerm]):
         counts = {}
         for key, starts_of_key in found.items():
             hits = _non_overlapping(starts_of_key, len(key))
-            for ti in self._en[key]:
+            for ti in self._en.indices(key):
                 counts[ti] = hits
         for ti in self._slow:
             hits = len(self.terms[ti].pattern().findall(text))
@@ -165,19 +169,20 @@ class GlossaryIndex(Sequence[GlossaryTerm]):
         counts: dict[int, int] = {}
         for alt, starts in found.items():
             hits = _non_overlapping(starts, len(alt))
-            for ti in table[alt]:
+            for ti in table.indices(alt):
                 if hits > counts.get(ti, 0):
                     counts[ti] = hits
         return dict(sorted(counts.items()))
 
-    def _target_table(self, lang: str) -> tuple[dict[str, list[int]], dict[str, tuple[int, ...]]]:
+    def _target_table(self, lang: str) -> tuple[_Table, dict[str, tuple[int, ...]]]:
         if lang not in self._targets:
-            table: dict[str, list[int]] = {}
+            keys = []
             for i, term in enumerate(self.terms):
-                for alt in dict.fromkeys(term.targets.get(lang, ())):
-                    if alt:
-                        table.setdefault(alt, []).append(i)
-            self._targets[lang] = (table, _lengths_by_first(table))
+                alts = term.targets.get(lang)
+                if alts:
+                    keys.extend((alt, i) for alt in (alts if len(alts) == 1 else dict.fromkeys(alts)) if alt)
+            table = _Table(keys)
+            self._targets[lang] = (table, table.lengths_by_first())
         return self._targets[lang]
 
     def missing_renderings(self, en: str, version: str, lang: str) -> list[GlossaryTerm]:
@@ -192,9 +197,24 @@ class GlossaryIndex(Sequence[GlossaryTerm]):
         return out
 
 
-def _lengths_by_first(table: dict[str, list[int]]) -> dict[str, tuple[int, ...]]:
-    """First character -> the sorted lengths of the keys that start with it."""
-    by_first: dict[str, set[int]] = {}
-    for key in table:
-        by_first.setdefault(key[0], set()).add(len(key))
-    return {ch: tuple(sorted(ls)) for ch, ls in by_first.items()}
+class _Table(dict):
+    """key -> the index of the first term with it; `indices(key)` gives all of them (most keys
+    belong to one term: no list is made for those)."""
+
+    def __init__(self, keys: Iterable[tuple[str, int]]) -> None:
+        super().__init__()
+        self._more: dict[str, list[int]] = {}
+        for key, i in keys:
+            first = self.setdefault(key, i)
+            if first != i:
+                self._more.setdefault(key, [first]).append(i)
+
+    def indices(self, key: str) -> list[int]:
+        return self._more.get(key) or [self[key]]
+
+    def lengths_by_first(self) -> dict[str, tuple[int, ...]]:
+        """First character -> the sorted lengths of the keys that start with it."""
+        by_first: dict[str, list[int]] = {}
+        for ch, m in {(key[0], len(key)) for key in self}:
+            by_first.setdefault(ch, []).append(m)
+        return {ch: tuple(sorted(ls)) for ch, ls in by_first.items()}

@@ -19,6 +19,7 @@ import streamlit as st
 from workbench import documents
 from workbench.align import (
     Alignment,
+    GlossaryIndex,
     align_documents,
     glossary_from_bytes,
     in_script,
@@ -254,6 +255,7 @@ def compute(engine: Engine, src: documents.Document, version: documents.Document
             result["english"] = [p.text for p in src.paragraphs]
     elif other is not None:
         result["other_label"] = "Second version"
+    glossary = GlossaryIndex.of(glossary)  # read once for the alignments and the checks
     with st.spinner("Aligning and checking…"):
         paragraphs = align_documents(src, version, engine=engine, unit="paragraph", glossary=glossary)
         result["paragraphs"] = paragraphs
