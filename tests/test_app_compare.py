@@ -312,6 +312,26 @@ def test_the_sample_glossary_is_the_default_only_for_the_sample_article(no_model
     paste_version(at, "서울에서 월요일에 무역 박람회가 열렸다.\n\n40개국에서 방문객이 왔다.")
     assert "glossary" not in " ".join(c.value for c in at.caption if "terms)" in c.value)
 
+
+def test_glossary_upload_over_its_limit_is_one_line(no_models):
+    """Issue 18.5: the browser enforces the uploader's limit, the server does not: a bigger glossary
+    that reaches the page is refused in one line, and the check runs without it."""
+    text = KO_REFERENCE.read_text(encoding="utf-8").replace("신화통신", "신화사")
+    at = paste_version(open_compare(), text)
+    at.selectbox(key="cmp_gloss").set_value("Upload CSV").run()
+    limit = inputs.UPLOAD_LIMIT_MB["glossary"]
+    row = "Xinhua,신화통신,新华社\n".encode("utf-8")
+    data = b"en,ko,zh\n" + row * (limit * 2**20 // len(row) + 1)
+    at.file_uploader(key="cmp_gloss_upload").set_value(("big.csv", data, "text/csv")).run()
+    no_tracebacks(at)
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "\n" not in errors[0], errors
+    assert "big.csv" in errors[0] and f"the limit is {limit} MB" in errors[0], errors
+    assert any("no glossary" in c.value for c in at.caption)
+    left = [h.value for h in at.html if "pc-issues" in h.value]
+    assert not left or not [r for r in Rows(left[-1]).rows if r["data-kind"] == "glossary"]
+
+
 def test_script_is_escaped(no_models):
     paragraphs = KO_REFERENCE.read_text(encoding="utf-8").split("\n\n")
     paragraphs[5] = "<script>alert(1)</script> " + paragraphs[5]

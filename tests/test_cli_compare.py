@@ -202,6 +202,20 @@ def test_other_bad_inputs(tmp_path):
     assert p.returncode == 2
 
 
+def test_check_refuses_a_glossary_over_the_limit_in_one_line(tmp_path):
+    """Issue 18.5: a glossary file is read capped (as articles are), before any work."""
+    from workbench.documents import MAX_INPUT_BYTES
+
+    big = tmp_path / "big.csv"
+    with open(big, "wb") as f:
+        f.write(b"en,ko,zh\n")
+        f.truncate(MAX_INPUT_BYTES + 1)  # sparse: no 20 MB written
+    p = cli("check", str(SAMPLE), str(KO), "--lang", "ko", "--glossary", str(big), "--no-mt")
+    assert p.returncode == 1 and len(err(p)) == 1, err(p)
+    assert str(big) in err(p)[0] and f"the limit is {MAX_INPUT_BYTES // 2**20} MB" in err(p)[0]
+    assert not p.stdout
+
+
 def test_dash_is_stdout_for_every_output_and_only_once(tmp_path):
     """`--csv -` / `--tmx -` write to stdout as `translate --csv -` does (they wrote a file named `-`)."""
     for args in (["align", str(SAMPLE), str(KO), "--lang", "ko", "--csv", "-"],

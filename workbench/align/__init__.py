@@ -41,6 +41,7 @@ from ..messages import install_hint
 from .formats import (LINK_TYPES, TMX_MIN_CONFIDENCE, UNSUPPORTED, Alignment, GlossaryTerm, Link, Unit, _span,
                       check_links, glossary_from_bytes, link_scores, load_glossary, load_gold, make_link,
                       parse_glossary, read_sentence_file, strict_lax_scores, to_tmx)
+from .glossary import GlossaryIndex
 from .numbers import NumberToken, number_tokens
 from .search import BEADS, Params, search
 from .signals import (DEFAULT_MODEL, LENGTH_MODEL, SAME_LANGUAGE_MODEL, Signals, embeddings_available,
@@ -51,7 +52,8 @@ NO_MT_NOTE = "no machine translation: aligned by length, numbers, names and punc
 
 __all__ = [
     "ALIGN_LANGS", "BEADS", "LENGTH_MODEL", "LINK_TYPES", "TMX_MIN_CONFIDENCE", "UNSUPPORTED", "Alignment",
-    "GlossaryTerm", "Link", "NumberToken", "Params", "Signals", "Unit", "align_documents", "align_sentences_in_paragraphs", "align_texts", "align_units",
+    "GlossaryIndex", "GlossaryTerm", "Link", "NumberToken", "Params", "Signals", "Unit", "align_documents",
+    "align_sentences_in_paragraphs", "align_texts", "align_units",
     "check_links", "embeddings_available", "estimate_ratio", "glossary_from_bytes", "in_script", "length",
     "lexicon_available", "link_scores", "paragraph_links", "load_glossary", "load_gold", "machine_translation", "make_link",
     "number_tokens", "parse_glossary", "read_sentence_file", "strict_lax_scores", "to_tmx", "weighted_length",

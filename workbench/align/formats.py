@@ -198,9 +198,13 @@ def read_sentence_file(path: str | Path) -> list[list[str]]:
 
 
 def glossary_from_bytes(data: bytes, name: str = "glossary.csv") -> list[GlossaryTerm]:
-    """A glossary from an uploaded file's bytes (UTF-8 with or without BOM, or another encoding)."""
-    from ..documents import decode_bytes
+    """A glossary from an uploaded file's bytes (UTF-8 with or without BOM, or another encoding),
+    at most MAX_INPUT_BYTES as a glossary file read from disk (`load_glossary`)."""
+    from ..documents import MAX_INPUT_BYTES, decode_bytes
 
+    if len(data) > MAX_INPUT_BYTES:
+        raise BadInput(f"{name}: the glossary is {len(data) / 2**20:.1f} MB; the limit is "
+                       f"{MAX_INPUT_BYTES // 2**20} MB, split it")
     text, _ = decode_bytes(data, name)
     return parse_glossary(text, name)
 

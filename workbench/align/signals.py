@@ -38,6 +38,7 @@ import numpy as np
 
 from ..languages import language
 from .formats import GlossaryTerm
+from .glossary import GlossaryIndex
 from .numbers import number_tokens
 
 # ---------------------------------------------------------------- which signals
@@ -212,7 +213,7 @@ def _lexicon_keys(text: str, side: str, lang: str) -> Counter:
     return c
 
 
-def _raw_keys(text: str, side: str, lang: str, glossary: Sequence[GlossaryTerm], lexicon: bool,
+def _raw_keys(text: str, side: str, lang: str, glossary: GlossaryIndex, lexicon: bool,
               anchors: bool) -> tuple[Counter, int]:
     """A unit's keys (what both sides of a true link share) and its count of hard numbers."""
     c: Counter = Counter()
@@ -233,13 +234,10 @@ def _raw_keys(text: str, side: str, lang: str, glossary: Sequence[GlossaryTerm],
             if not tok.soft:
                 n_hard += 1
             c[("num", key)] += 1
-        for gi, term in enumerate(glossary):
-            if side == "en":
-                hits = len(term.pattern().findall(text))
-            else:
-                hits = max((text.count(alt) for alt in term.targets.get(lang, ()) if alt), default=0)
-            if hits:
-                c[("gloss", gi)] += hits
+        if glossary:
+            hits = glossary.english_counts(text) if side == "en" else glossary.target_counts(text, lang)
+            for gi, n in hits.items():
+                c[("gloss", gi)] += n
     if lexicon:
         c.update(_lexicon_keys(text, side, lang))
     return c, n_hard
@@ -364,6 +362,7 @@ def make_sides(source: Sequence[str], target: Sequence[str], lang: str, src_lang
         used.append("length")
     lexicon = signals.lexicon and not same_language and lexicon_available(lang) and sl == "en"
     anchors = signals.anchors
+    glossary = GlossaryIndex.of(glossary)  # read once: each text is then scanned once, not once per term
     sk, sn = zip(*[_raw_keys(t, sl if sl == "en" else "x", lang, glossary, lexicon, anchors) for t in source]) \
         if source else ((), ())
     tk, tn = zip(*[_raw_keys(t, lang, lang, glossary, lexicon, anchors) for t in target]) if target else ((), ())

@@ -20,6 +20,7 @@ from workbench import documents
 from workbench.align import (
     TMX_MIN_CONFIDENCE,
     Alignment,
+    GlossaryIndex,
     align_documents,
     glossary_from_bytes,
     in_script,
@@ -27,7 +28,7 @@ from workbench.align import (
 )
 from workbench.app import compare_render as cr
 from workbench.app import inputs, render
-from workbench.app.state import remember
+from workbench.app.state import read_upload, remember
 from workbench.compare import (
     CheckReport,
     Comparison,
@@ -81,7 +82,7 @@ def load_text(text: str, name: str, lang: str) -> documents.Document:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def load_upload(data: bytes, name: str, lang: str) -> documents.Document:
-    return documents.read_bytes(data, name, lang)
+    return read_upload(data, name, lang)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -260,6 +261,7 @@ def compute(engine: Engine, src: documents.Document, version: documents.Document
             result["english"] = [p.text for p in src.paragraphs]
     elif other is not None:
         result["other_label"] = "Second version"
+    glossary = GlossaryIndex.of(glossary)  # read once for the alignments and the checks
     with st.spinner("Aligning and checking…"):
         paragraphs = align_documents(src, version, engine=engine, unit="paragraph", glossary=glossary)
         result["paragraphs"] = paragraphs

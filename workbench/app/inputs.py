@@ -22,7 +22,7 @@ _MB = 2**20
 # model archives. An article's limit is the largest file the readers accept (a PDF's).
 UPLOAD_LIMIT_MB = {
     "article": max(MAX_PDF_BYTES, MAX_HTML_BYTES, MAX_INPUT_BYTES) // _MB,
-    "glossary": 20,
+    "glossary": MAX_INPUT_BYTES // _MB,  # as for a glossary file (align.glossary_from_bytes checks it)
     "model": 1024,
 }
 

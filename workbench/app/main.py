@@ -22,7 +22,7 @@ import streamlit as st  # noqa: E402
 from workbench import documents, export  # noqa: E402
 from workbench.app import compare_view, inputs, render  # noqa: E402
 from workbench.cli import server  # noqa: E402
-from workbench.app.state import remember  # noqa: E402
+from workbench.app.state import count_run, read_upload, remember  # noqa: E402
 from workbench.cache import TranslationCache  # noqa: E402
 from workbench.engine import AlignedDocument, Engine  # noqa: E402
 from workbench.errors import MissingModel, NotEnglish, WorkbenchError  # noqa: E402
@@ -55,7 +55,7 @@ def load_text(text: str, lang: str | None) -> documents.Document:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def load_upload(data: bytes, name: str, lang: str | None) -> documents.Document:
-    return documents.read_bytes(data, name, lang)
+    return read_upload(data, name, lang)  # stops when nobody waits for it any more
 
 
 one_line = inputs.one_line
@@ -381,6 +381,7 @@ def main() -> None:
         st.title("Parallax")
         st.error(server.refusal(unset))
         return
+    count_run()  # an older run's upload parse still going now stops
     try:
         page()
     except WorkbenchError as exc:

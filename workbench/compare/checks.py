@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Sequence
 
-from ..align import GlossaryTerm, number_tokens
+from ..align import GlossaryIndex, GlossaryTerm, number_tokens
 from ..languages import script_counts
 
 
@@ -101,15 +101,10 @@ def _shown(key: str, surface: dict[str, str]) -> str:
 
 
 def check_glossary(en: str, version: str, lang: str, glossary: Sequence[GlossaryTerm]) -> list[Issue]:
-    """Glossary terms in the English whose rendering (any of the alternatives) is not in the version."""
-    issues = []
-    for term in glossary:
-        wanted = term.targets.get(lang)
-        if not wanted or not term.pattern().search(en):
-            continue
-        if not any(w in version for w in wanted):
-            issues.append(Issue("glossary", "warning", f"“{term.en}” should be rendered as “{' | '.join(wanted)}”"))
-    return issues
+    """Glossary terms in the English whose rendering (any of the alternatives) is not in the version.
+    Pass a `GlossaryIndex` when checking many paragraphs: a plain list is indexed on every call."""
+    return [Issue("glossary", "warning", f"“{term.en}” should be rendered as “{' | '.join(term.targets[lang])}”")
+            for term in GlossaryIndex.of(glossary).missing_renderings(en, version, lang)]
 
 
 _LATIN_WORDS = re.compile(r"[A-Za-z][A-Za-z'’\-]*[A-Za-z]|[A-Za-z]")

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from ..align import Alignment, GlossaryTerm, Link, align_texts
+from ..align import Alignment, GlossaryIndex, GlossaryTerm, Link, align_texts
 from .checks import Issue, check_glossary, check_numbers, check_script
 from .metrics import RoundTrip, corpus_metrics, reference_texts, round_trip, round_trip_problem, sentence_metrics
 
@@ -82,6 +82,7 @@ def check_alignment(alignment: Alignment, glossary: Sequence[GlossaryTerm] = (),
                     reference: Sequence[str] | None = None, engine=None, with_round_trip: bool = False) -> CheckReport:
     """Run every check on an alignment (paragraph unit) of English and a version in one language."""
     lang = alignment.lang
+    glossary = GlossaryIndex.of(glossary)  # once for all paragraphs
     rows: list[CheckRow] = []
     notes = [alignment.note] if alignment.note else []
     for link in alignment.links:
@@ -138,6 +139,7 @@ def check_translation(source: Sequence[str], version: Sequence[str], lang: str,
                       glossary: Sequence[GlossaryTerm] = (), reference: Sequence[str] | None = None,
                       engine=None, with_round_trip: bool = False) -> CheckReport:
     """Align `version` (paragraphs in `lang`) to the English `source`, then check each link."""
+    glossary = GlossaryIndex.of(glossary)
     links = align_texts(source, version, lang, glossary=glossary)
     alignment = Alignment(tuple(links), tuple(source), tuple(version), lang, "paragraph")
     return check_alignment(alignment, glossary, reference, engine, with_round_trip)
@@ -148,6 +150,7 @@ def check_documents(src_doc, version_doc, glossary: Sequence[GlossaryTerm] = (),
     """`check_translation` on Documents; with an engine, its en→lang model helps the alignment."""
     from ..align import align_documents
 
+    glossary = GlossaryIndex.of(glossary)
     alignment = align_documents(src_doc, version_doc, engine=engine, glossary=glossary, lang=lang)
     reference = [p.text for p in reference_doc.paragraphs] if reference_doc is not None else None
     return check_alignment(alignment, glossary, reference, engine, with_round_trip)
