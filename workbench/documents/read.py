@@ -92,6 +92,16 @@ _SPECIAL_FILES = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a char
                   (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
 
 
+def _megabytes(size: int, limit: int) -> str:
+    """A size in MB with enough digits that a file just over the limit does not read as equal to it."""
+    shown = f"{size / 2**20:.0f}"
+    digits = 1
+    while float(shown) * 2**20 <= limit and digits < 7:
+        shown = f"{size / 2**20:.{digits}f}"
+        digits += 1
+    return shown
+
+
 def read_capped(path: str | Path, limit: int = limits.MAX_INPUT_BYTES, check=None) -> bytes:
     """A regular file's bytes, read with the cap from the first byte (never trusting st_size);
     folders, FIFOs, devices and sockets are refused by type, before they are opened.
@@ -111,7 +121,7 @@ def read_capped(path: str | Path, limit: int = limits.MAX_INPUT_BYTES, check=Non
     if check is not None:
         check(path)
     if st.st_size > limit:  # a quick refusal; the capped read below is what bounds memory
-        raise BadInput(f"{path}: the file is {st.st_size / 2**20:.0f} MB; the limit is {limit // 2**20} MB, split it")
+        raise BadInput(f"{path}: the file is {_megabytes(st.st_size, limit)} MB; the limit is {limit // 2**20} MB, split it")
     try:
         with open(path, "rb") as f:
             if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):  # swapped since the stat above
