@@ -33,7 +33,7 @@ def docx_bomb(inflated_mb: int = 1024) -> bytes:
 # ---------------------------------------------------------------- PDFs
 
 
-def _pdf(objects: list[bytes], root: int = 1) -> bytes:
+def pdf_file(objects: list[bytes], root: int = 1) -> bytes:
     """A PDF file of these objects (numbered from 1) with a correct cross-reference table."""
     out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
@@ -76,7 +76,7 @@ def write_pdf(contents: list[bytes], font: str = "/Helvetica", ligatures: bool =
                     b"/Resources << /Font << /F1 3 0 R >> >> >>" % stream)
         kids.append(len(objs))
     objs[1] = b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % k for k in kids) + b"] /Count %d >>" % len(kids)
-    return _pdf(objs)
+    return pdf_file(objs)
 
 
 def pdf_empty_pages(pages: int, declared: int | None = None) -> bytes:
@@ -88,7 +88,7 @@ def pdf_empty_pages(pages: int, declared: int | None = None) -> bytes:
         kids.append(len(objs))
     objs[1] = (b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % k for k in kids)
                + b"] /Count %d >>" % (pages if declared is None else declared))
-    return _pdf(objs)
+    return pdf_file(objs)
 
 
 _SENTENCE = b"BT /F1 11 Tf 72 720 Td (The committee met on Monday and approved the plan.) Tj ET\n"
@@ -115,7 +115,7 @@ def pdf_many_streams(streams: int = 5000) -> bytes:
         refs.append(len(objs))
     objs[2] = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> "
                b"/Contents [" + b" ".join(b"%d 0 R" % r for r in refs) + b"] >>")
-    return _pdf(objs)
+    return pdf_file(objs)
 
 
 def pdf_flate_bomb(inflated_mb: int = 1024) -> bytes:
@@ -126,7 +126,7 @@ def pdf_flate_bomb(inflated_mb: int = 1024) -> bytes:
     block = b" " * (1 << 20)
     packed = b"".join(z.compress(block) for _ in range(inflated_mb)) + z.flush()
     stream = b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(packed) + packed + b"\nendstream"
-    return _pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    return pdf_file([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
                  b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
                  b"/Resources << /Font << /F1 5 0 R >> >> >>", stream,
                  b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"])
@@ -134,7 +134,7 @@ def pdf_flate_bomb(inflated_mb: int = 1024) -> bytes:
 
 def pdf_page_tree_cycle() -> bytes:
     """A page tree whose intermediate node lists itself among its kids."""
-    return _pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 2 >>",
+    return pdf_file([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 2 >>",
                  b"<< /Type /Pages /Parent 2 0 R /Kids [3 0 R 4 0 R] /Count 2 >>",
                  b"<< /Type /Page /Parent 3 0 R /MediaBox [0 0 612 792] >>"])
 
@@ -142,5 +142,5 @@ def pdf_page_tree_cycle() -> bytes:
 def pdf_deep_nesting(depth: int = 100_000) -> bytes:
     """A page whose resources hold an array nested `depth` levels deep."""
     nested = b"[" * depth + b"]" * depth
-    return _pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    return pdf_file([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
                  b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /X " + nested + b" >> >>"])
