@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO, Callable, Iterator, Literal, Sequence
 
 from .documents import MAX_INPUT_BYTES, SUPPORTED_SUFFIXES, Document, SegmentMemo, from_text, read_bytes, read_file
+from .documents.decode import utf8_with_stray_bytes
 from .errors import BadInput, UsageError, WorkbenchError
 
 CORPUS_SUFFIXES = {".jsonl", ".ndjson", ".csv", ".parquet"}
@@ -351,23 +352,6 @@ def _read_line(f: IO[bytes], limit: int) -> tuple[bytes, bool]:
     return line[:64], True
 
 
-def _decode_line(raw: bytes) -> tuple[str, bool]:
-    """A line as text; bytes that are not UTF-8 are read as Windows-1252 (True: there were some),
-    as plain text files are, instead of becoming U+FFFD."""
-    try:
-        return raw.decode("utf-8"), False
-    except UnicodeDecodeError:
-        text = raw.decode("utf-8", errors="surrogateescape")
-        return _SURROGATE.sub(lambda m: _cp1252_byte(ord(m.group()) - 0xDC00), text), True
-
-
-def _cp1252_byte(b: int) -> str:
-    try:
-        return bytes([b]).decode("cp1252")
-    except UnicodeDecodeError:  # the five bytes cp1252 leaves undefined
-        return chr(b)
-
-
 def _jsonl_records(path: Path, problem: ReportFn, report: ReportFn = lambda line: None) -> Iterator[tuple[int, dict]]:
     """The JSON objects of a JSONL file with their line numbers; each line is read with a cap."""
     not_utf8: list[int] = []
@@ -386,7 +370,7 @@ def _jsonl_records(path: Path, problem: ReportFn, report: ReportFn = lambda line
                 continue
             if not raw.strip():
                 continue
-            line, stray = _decode_line(raw)
+            line, stray = utf8_with_stray_bytes(raw)
             if stray:
                 not_utf8.append(n)
             try:

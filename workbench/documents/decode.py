@@ -99,6 +99,20 @@ def _cp1252(b: bytes) -> str:
 codecs.register_error(_MIXED_ERRORS, _decode_stray_bytes)
 
 
+def utf8_with_stray_bytes(data: bytes) -> tuple[str, bool]:
+    """UTF-8 text with any bytes that are not UTF-8 read one by one as Windows-1252, as plain files
+    are (True: there were some), for callers that warn per record (corpus lines) themselves."""
+    try:
+        return data.decode("utf-8"), False
+    except UnicodeDecodeError:
+        pass
+    _MIXED.bad = []
+    try:
+        return data.decode("utf-8", errors=_MIXED_ERRORS), True
+    finally:
+        _MIXED.bad = []
+
+
 def _utf8_mostly(data: bytes, name: str) -> tuple[str | None, list[str]]:
     """UTF-8 text, tolerating a few stray non-UTF-8 lines (with a warning naming them); None if
     the data is not mostly UTF-8 (more stray bytes than real multi-byte characters)."""
