@@ -29,7 +29,7 @@ PACKAGE = ROOT / "workbench"
 LAYERS: list[set[str]] = [
     {"errors", "languages", "messages", "naming", "protect", "locking", "reaper", "testing"},  # facts, words, small tools
     {"packages", "segment", "langid", "cache"},  # the package store, splitting, identification, cache
-    {"documents", "corpus"},  # reading
+    {"documents", "parquet", "corpus"},  # reading
     {"engine"},  # translating
     {"models", "align", "export", "corpus_output"},  # installs (store + engine), aligning, writing
     {"compare", "batch"},  # comparing, the batch workflow

@@ -31,7 +31,6 @@ MAX_DEPTH = 32  # folders below an input or a `**`; deeper ones are reported and
 # a JSONL line or CSV record longer than this is refused unread (the text cap plus room for the id
 # and other fields): memory per record stays bounded whatever a corpus file holds
 MAX_RECORD_BYTES = MAX_INPUT_BYTES + 2**20
-PARQUET_BATCH_BYTES = 16 * 2**20  # text per Parquet batch, as the row groups' sizes say (rows: 1 to 1024)
 FIELD_CHECK_ROWS = 20  # JSONL rows looked at before an id/text field none of them has is a usage error
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -479,40 +478,14 @@ def _csv_records(path: Path, problem: ReportFn) -> Iterator[tuple[int, dict]]:
 
 def _parquet_records(path: Path, id_field: str | None, text_field: str | None,
                      problem: ReportFn = lambda line: None) -> Iterator[tuple[int, dict]]:
-    """Rows in bounded batches: a batch holds about BATCH_BYTES of text (a single huge row group
-    is streamed, not loaded whole), and a text over the cap is refused by its length in Arrow,
-    without a Python copy of it."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    """Rows in bounded memory (see workbench.parquet): a text over the cap is one problem line."""
     import pyarrow.parquet as pq
 
-    pf = pq.ParquetFile(path, buffer_size=2**20, pre_buffer=False)
-    names = pf.schema_arrow.names
+    from . import parquet
+
+    names = pq.ParquetFile(path).schema_arrow.names
     check_columns(path, names, id_field, text_field)
     text = text_field or pick_field(dict.fromkeys(names), TEXT_FIELDS, "text", path)
     ident = id_field or next((f for f in ID_FIELDS if f in names), None)
     columns = [c for c in (ident, text) if c]
-    meta = pf.metadata
-    widest = 1
-    for g in range(meta.num_row_groups):
-        group = meta.row_group(g)
-        size = sum(group.column(c).total_uncompressed_size for c in range(group.num_columns)
-                   if group.column(c).path_in_schema in columns)
-        widest = max(widest, size // max(1, group.num_rows))
-    n = 0
-    for batch in pf.iter_batches(columns=columns, batch_size=max(1, min(1024, PARQUET_BATCH_BYTES // widest))):
-        col = batch.column(text)
-        big = set()
-        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
-            lengths = pc.binary_length(col)
-            over = pc.greater(lengths, MAX_INPUT_BYTES)
-            if pc.any(over).as_py():
-                big = {i for i, v in enumerate(over.to_pylist()) if v}
-                batch = batch.set_column(batch.schema.get_field_index(text), text,
-                                         pc.if_else(over, None, col))
-        for i, rec in enumerate(batch.to_pylist()):
-            n += 1
-            if i in big:
-                problem(f"{path.name} row {n}: its text is larger than {MAX_INPUT_BYTES // 2**20} MB; skipped")
-                continue
-            yield n, rec
+    yield from parquet.records(path, columns, text, problem, cap=MAX_INPUT_BYTES)
