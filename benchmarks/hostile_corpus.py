@@ -8,7 +8,7 @@ Each case builds its input in a scratch folder, runs the CLI of `--checkout` (a 
 and prints: case, exit code, seconds, peak RSS, and what came out (the last stderr line, rows).
 
 Cases (sizes with --big-mb): jsonl-line (one JSONL line of --big-mb MB), parquet-cell (one
-Parquet cell of --big-mb MB), csv-cell (a CSV cell of 100 MB), bad-records (NUL / 300-byte /
+Parquet cell of --big-mb MB of "x"), parquet-noise (the same of random letters), csv-cell (a CSV cell of 100 MB), bad-records (NUL / 300-byte /
 lone-surrogate ids and texts), two-runs (two runs into one --rows folder at once: rows written
 for 300 documents), damaged-manifest, truncated-shard, edited-input, disk-full (a 300 KB tmpfs;
 needs root, skipped otherwise).
@@ -66,6 +66,14 @@ class Runner:
         return p.returncode, timing, (msgs[0] if msgs else "")[:150]
 
 
+def noise(mb: int) -> str:
+    """Random letters and spaces: text Snappy cannot shrink (the "x" cell shrinks 20 times)."""
+    import numpy as np
+
+    letters = np.frombuffer(b"abcdefghijklmnopqrstuvwxyz     ", np.uint8)
+    return letters[np.random.default_rng(0).integers(0, len(letters), mb * 2**20)].tobytes().decode()
+
+
 def rows_in(folder: Path) -> int:
     return sum(sum(1 for _ in open(p, "rb")) for p in folder.glob("rows-*.jsonl"))
 
@@ -95,14 +103,16 @@ def main() -> None:
             f.write('{"id": "huge", "text": "' + "word " * (args.big_mb * 2**20 // 5) + '"}\n')
         show("jsonl-line", r.run(*T[:1], str(p), *T[1:], "--rows", str(work / "r-jsonl")))
         p.unlink()
-    if case("parquet-cell"):
+    for name, cell in (("parquet-cell", lambda: "x" * (args.big_mb * 2**20)), ("parquet-noise", lambda: noise(args.big_mb))):
+        if not case(name):
+            continue
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        p = work / "big.parquet"
-        pq.write_table(pa.table({"id": ["a", "huge", "b"], "text": ["Fine row. Yes.", "x" * (args.big_mb * 2**20),
-                                                                    "Other row. Yes."]}), p)
-        show("parquet-cell", r.run(T[0], str(p), *T[1:], "--rows", str(work / "r-pq")))
+        p = work / "big.parquet"  # pyarrow's defaults: Snappy, the big cell in the dictionary page with its neighbours
+        pq.write_table(pa.table({"id": ["a", "huge", "b"], "text": ["Fine row. Yes.", cell(), "Other row. Yes."]}), p)
+        show(name, r.run(T[0], str(p), *T[1:], "--rows", str(work / f"r-{name}")),
+             f"rows {rows_in(work / f'r-{name}')}")
         p.unlink()
     if case("csv-cell"):
         p = work / "big.csv"
