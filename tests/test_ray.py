@@ -216,3 +216,74 @@ def test_a_killed_driver_leaves_no_ray_process_behind(models, tmp_path):
     while _alive(noted) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _alive(noted)
+
+
+LISTENERS = r'''
+import os, sys
+from contextlib import ExitStack
+from workbench.distributed import connect
+
+def listening():
+    """(address, pid) of every TCP socket listening in this process or its descendants."""
+    inodes = {}
+    for name in ("tcp", "tcp6"):
+        for line in open(f"/proc/net/{name}").read().splitlines()[1:]:
+            f = line.split()
+            if f[3] == "0A":  # LISTEN
+                host = bytes.fromhex(f[1].split(":")[0])
+                words = [host[i:i + 4][::-1] for i in range(0, len(host), 4)]  # little-endian 32-bit words
+                inodes[f[9]] = b"".join(words)
+    parents = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            parents[int(pid)] = int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
+        except OSError:
+            pass
+    mine = {os.getpid()}
+    while True:
+        more = {p for p, pp in parents.items() if pp in mine} - mine
+        if not more:
+            break
+        mine |= more
+    found = []
+    for pid in mine:
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                link = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if link.startswith("socket:[") and link[8:-1] in inodes:
+                found.append((inodes[link[8:-1]].hex(), pid))
+    return found
+
+with ExitStack() as stack:
+    connect("local", 1, stack)
+    import ray
+    ray.get(ray.remote(lambda: 1).remote())  # a worker process is up and listening too
+    for address, pid in listening():
+        print(address, pid)
+'''
+
+
+def test_a_local_ray_cluster_listens_on_loopback_only(tmp_path):
+    """Issue 15.6: every port of the local cluster (GCS, raylet, object manager, the driver's and
+    workers' core workers) is bound to 127.0.0.1 (or ::ffff:127.0.0.1), none to 0.0.0.0 or the
+    machine's address. Read from /proc/net/tcp{,6} for this process tree while the cluster runs."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "RAY_AUTH_TOKEN_PATH": str(tmp_path / "token")}
+    env.pop("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", None)
+    proc = subprocess.run([sys.executable, "-c", LISTENERS], capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    found = [line.split() for line in proc.stdout.splitlines() if line.strip()]
+    assert len(found) >= 4, proc.stdout  # GCS, raylet (2), driver, worker
+    loopback = {"7f000001", "0" * 20 + "ffff" + "7f000001", "0" * 31 + "1"}  # 127.0.0.1, ::ffff:127.0.0.1, ::1
+    assert all(address in loopback for address, _pid in found), found

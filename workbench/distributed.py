@@ -35,6 +35,10 @@ from .models import archives_in, default_models_dir
 BATCH_DOCUMENTS = 16  # documents per actor call: big enough for full translate_batch chunks
 AUTH_MODE = "RAY_AUTH_MODE"
 INSECURE = "PARALLAX_RAY_INSECURE"  # "1": run on a cluster without token authentication anyway
+# Ray's node address is 127.0.0.1 when this is "0" (its switch for single-machine Windows/macOS use),
+# and its servers then listen on loopback only; otherwise on every interface, whatever address is given
+LOCAL_ONLY = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 PACKAGE_ROOT = Path(__file__).resolve().parent
 
 
@@ -67,11 +71,10 @@ def private_token() -> Path:
 
 
 def check_security(address: str) -> None:
-    """Ray's servers (GCS, raylets, workers) listen on every network interface, whatever node
-    address is given (Ray 2.60 replaces 127.0.0.1 by the machine's address), and anyone who
-    reaches them can run code (CVE-2023-48022) unless token authentication is on. So a local
-    cluster always starts with a token, and joining a cluster needs RAY_AUTH_MODE=token, unless
-    PARALLAX_RAY_INSECURE=1 says the network is trusted."""
+    """Anyone who reaches a Ray cluster's ports can run code on it (CVE-2023-48022) unless token
+    authentication is on. A local cluster listens on loopback only (see `loopback_only`) and
+    starts with a token anyway (other users of the machine reach loopback too); joining a cluster
+    needs RAY_AUTH_MODE=token, unless PARALLAX_RAY_INSECURE=1 says the network is trusted."""
     mode = os.environ.get(AUTH_MODE, "").lower()
     if os.environ.get(INSECURE) == "1":
         return
@@ -88,6 +91,27 @@ def check_security(address: str) -> None:
                            f"{mode or 'not set'}); a cluster without it runs code for anyone who reaches its ports. "
                            f"Start the cluster with {AUTH_MODE}=token and set it here too (with the cluster's token "
                            f"in ~/.ray/auth_token or RAY_AUTH_TOKEN), or set {INSECURE}=1 on a trusted network")
+
+
+def loopback_only(ray, stack: ExitStack | None) -> None:
+    """Make the local cluster's GCS, raylet and workers listen on 127.0.0.1 only. Ray reads the
+    switch into a constant when it is imported, so both are set (and put back when `stack`
+    closes: a cluster joined later in this process must be reachable from its other machines)."""
+    from ray._private import ray_constants
+
+    before = os.environ.get(LOCAL_ONLY), ray_constants.ENABLE_RAY_CLUSTER
+    os.environ[LOCAL_ONLY] = "0"  # for the processes Ray starts
+    ray_constants.ENABLE_RAY_CLUSTER = False  # for this one
+
+    def restore() -> None:
+        if before[0] is None:
+            os.environ.pop(LOCAL_ONLY, None)
+        else:
+            os.environ[LOCAL_ONLY] = before[0]
+        ray_constants.ENABLE_RAY_CLUSTER = before[1]
+
+    if stack is not None:
+        stack.callback(restore)
 
 
 def quiet_ray() -> None:
@@ -164,9 +188,15 @@ def connect(address: str, workers: int | None, stack: ExitStack | None = None) -
             reaper(stack, ray)
         stack.callback(ray.shutdown)  # (callbacks run last first: the shutdown, then the reaper)
     if address == "local":
+        loopback_only(ray, stack)
         # one logical CPU more than the actors hold, so Ray Data's read tasks can always run
         ray.init(num_cpus=(workers or os.cpu_count() or 1) + 1, runtime_env=runtime_env, include_dashboard=False,
                  log_to_driver=False, configure_logging=False)
+        node = ray.util.get_node_ip_address()
+        if node not in LOOPBACK and os.environ.get(INSECURE) != "1":
+            ray.shutdown()
+            raise ClusterError(f"the local Ray cluster would listen on {node}, not on loopback only; "
+                               f"set {INSECURE}=1 to run it anyway on a trusted network")
     else:
         ray.init(address=address, runtime_env=runtime_env, log_to_driver=False, configure_logging=False)
     return True

@@ -2,7 +2,7 @@
 
 Ray 2.60 ties the head processes it starts (GCS, raylet, dashboard, monitor) to the driver
 (PR_SET_PDEATHSIG) and the workers follow the raylet within about two seconds; but the raylet's
-agents (`ray::DashboardAgent`, and `ray::RuntimeEnvAgent`, which listens on the machine's address)
+agents (`ray::DashboardAgent`, and `ray::RuntimeEnvAgent`, which holds a port on loopback)
 first report the raylet's death to the GCS, which is dead too, with a 60-second timeout, and
 linger for that minute. So the driver of a local cluster starts this watcher (a plain script: the
 standard library only, it starts in milliseconds). While the driver lives it notes, every second,
