@@ -166,3 +166,32 @@ def test_a_row_group_of_large_articles_is_read_whole_by_the_page_decoder(tmp_pat
         assert max(p.uncompressed for p in parquet.pages(f, start, start + chunk.total_compressed_size,
                                                          chunk.num_values)) > parquet.PYARROW_PAGE_BYTES
     assert _read(path, cap=parquet.MAX_INPUT_BYTES) == (_expected(table), [])
+
+
+@pytest.mark.parametrize("path_taken", ["pyarrow", "own"])
+def test_a_string_cell_that_is_not_utf8_is_one_line(monkeypatch, tmp_path, path_taken):
+    """Parquet says string columns are UTF-8 but nothing checks it when writing (a damaged or
+    hand-made file): the row is one line, the others are read (pyarrow alone raises)."""
+    if path_taken == "own":
+        monkeypatch.setattr(parquet, "PYARROW_PAGE_BYTES", 0)
+    raw = pa.array([b"Fine.", b"caf\xe9 in Latin-1", b"Also fine."], pa.binary()).view(pa.string())
+    path = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"id": ["a", "b", "c"], "text": raw}), path)
+    with pytest.raises(UnicodeDecodeError):
+        pq.read_table(path).to_pylist()
+    rows, problems = _read(path)
+    assert rows == [(1, {"id": "a", "text": "Fine."}), (3, {"id": "c", "text": "Also fine."})]
+    assert problems == ["t.parquet row 2: its text is not valid UTF-8 (a damaged file?); skipped"]
+
+
+def test_a_file_that_is_not_parquet_is_one_line_and_the_other_inputs_are_read(tmp_path):
+    from workbench.corpus import Corpus
+
+    good = tmp_path / "good.parquet"
+    pq.write_table(pa.table({"id": ["a"], "text": ["Fine text."]}), good)
+    cut = tmp_path / "cut.parquet"
+    cut.write_bytes(good.read_bytes()[:-20])  # the footer cut off: a copy that stopped early
+    problems: list[str] = []
+    items = list(Corpus([str(cut), str(good)], problem=problems.append, report=problems.append))
+    assert [i.name for i in items] == ["a"]
+    assert len(problems) == 1 and problems[0].startswith(f"{cut}: not a Parquet file, or a damaged one (")

@@ -479,11 +479,9 @@ def _csv_records(path: Path, problem: ReportFn) -> Iterator[tuple[int, dict]]:
 def _parquet_records(path: Path, id_field: str | None, text_field: str | None,
                      problem: ReportFn = lambda line: None) -> Iterator[tuple[int, dict]]:
     """Rows in bounded memory (see workbench.parquet): a text over the cap is one problem line."""
-    import pyarrow.parquet as pq
-
     from . import parquet
 
-    names = pq.ParquetFile(path).schema_arrow.names
+    names = parquet.open_file(path).schema_arrow.names
     check_columns(path, names, id_field, text_field)
     text = text_field or pick_field(dict.fromkeys(names), TEXT_FIELDS, "text", path)
     ident = id_field or next((f for f in ID_FIELDS if f in names), None)

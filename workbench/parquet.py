@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO, Callable, Iterator
 
 from .documents import MAX_INPUT_BYTES
+from .errors import BadInput
 
 # pyarrow holds a page about five times over while decoding it (compressed, decompressed, the
 # Arrow array and its growth): row groups whose pages are all this small (and under the text cap,
@@ -515,11 +516,11 @@ def _body(f: IO[bytes], start: int, size: int, size_out: int, codec: str, whole:
 # --- values of one flat BYTE_ARRAY column -------------------------------------------------------
 
 
-class TooLarge:
-    """A value over the text cap, skipped unread; `size` is its length in bytes."""
+@dataclass(frozen=True)
+class Skipped:
+    """A value that is not read: over the cap (skipped by its length), or not valid UTF-8."""
 
-    def __init__(self, size: int, why: str = "") -> None:
-        self.size, self.why = size, why
+    why: str  # "is larger than 20 MB"
 
 
 @dataclass(frozen=True)
@@ -574,7 +575,7 @@ def _hybrid(data: bytes, width: int, count: int) -> list[int]:
 
 
 class _Column:
-    """The values of one flat BYTE_ARRAY column chunk, row by row: str/bytes, None, TooLarge or Refused."""
+    """The values of one flat BYTE_ARRAY column chunk, row by row: str/bytes, None, Skipped or Refused."""
 
     def __init__(self, f: IO[bytes], chunk: list[Page], codec: str, max_def: int, text: bool, cap: int) -> None:
         self.f, self.chunk, self.codec, self.max_def, self.text = f, chunk, codec, max_def, text
@@ -598,7 +599,7 @@ class _Column:
                     yield refused
 
     def _value(self, raw: bytes) -> object:
-        return raw.decode("utf-8", "replace") if self.text else raw
+        return _utf8(raw) if self.text else raw
 
     def _plain(self, body: _Body, count: int, budget: int | None = None) -> Iterator[object]:
         """`count` PLAIN byte arrays; one over the cap, or past `budget` bytes in all, is skipped unread."""
@@ -606,10 +607,10 @@ class _Column:
             size = struct.unpack("<I", body.read(4))[0]
             if size > self.cap:
                 body.skip(size)
-                yield TooLarge(size)
+                yield Skipped(f"is larger than {_mb(self.cap)}")
             elif budget is not None and size > budget:
                 body.skip(size)
-                yield TooLarge(size, f"is past the first {_mb(DICTIONARY_BYTES)} of a Parquet dictionary page")
+                yield Skipped(f"is past the first {_mb(DICTIONARY_BYTES)} of a Parquet dictionary page")
             else:
                 if budget is not None:
                     budget -= size
@@ -666,13 +667,22 @@ def _chunk_pages(f: IO[bytes], column) -> list[Page]:  # column: pyarrow ColumnC
     return pages(f, start, start + column.total_compressed_size, column.num_values)
 
 
+def open_file(path: Path):  # -> pyarrow.parquet.ParquetFile
+    """The file with its footer read; BadInput when it is not Parquet or its footer is damaged."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.ParquetFile(path, buffer_size=2**20, pre_buffer=False)
+    except pa.ArrowException as exc:  # ArrowInvalid; an OSError (cannot be opened) is the caller's
+        raise BadInput(f"{path}: not a Parquet file, or a damaged one ({exc})") from None
+
+
 def records(path: Path, columns: list[str], text: str, problem: Callable[[str], None],
             cap: int = MAX_INPUT_BYTES) -> Iterator[tuple[int, dict]]:
     """(row number from 1, {column: value}) for the named top-level columns. A value over `cap`
     bytes, or a page that cannot be read, is one `problem` line naming the row(s), never an error."""
-    import pyarrow.parquet as pq
-
-    pf = pq.ParquetFile(path, buffer_size=2**20, pre_buffer=False)
+    pf = open_file(path)
     meta, schema = pf.metadata, pf.schema
     leaves: dict[str, list[int]] = {}
     for i in range(len(schema)):
@@ -692,7 +702,7 @@ def records(path: Path, columns: list[str], text: str, problem: Callable[[str], 
                 rows = _arrow_rows(pf, g, columns)
             else:
                 rows = _own_rows(f, pf, g, chunks, leaves, cap)
-            yield from _checked(path, rows, first, last, text, cap, problem)
+            yield from _checked(path, rows, first, last, text, problem)
 
 
 def _small(chunk: list[Page], cap: int) -> bool:
@@ -707,7 +717,30 @@ def _arrow_rows(pf, g: int, columns: list[str]) -> Iterator[dict]:  # pf: pyarro
                if group.column(c).path_in_schema.split(".")[0] in columns)
     batch = max(1, min(1024, BATCH_BYTES * group.num_rows // max(1, size)))
     for b in pf.iter_batches(batch_size=batch, row_groups=[g], columns=columns):
-        yield from b.to_pylist()
+        yield from _pylist(b)
+
+
+def _utf8(raw: bytes | None) -> object:
+    try:
+        return None if raw is None else raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return Skipped("is not valid UTF-8 (a damaged file?)")
+
+
+def _pylist(batch) -> list[dict]:  # batch: a pyarrow RecordBatch
+    """The batch's rows; a string cell that is not UTF-8 (pyarrow does not check) is Skipped."""
+    import pyarrow as pa
+
+    try:
+        return batch.to_pylist()
+    except UnicodeDecodeError:
+        columns = {}
+        for name, column in zip(batch.schema.names, batch.columns):
+            if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+                columns[name] = [_utf8(v) for v in column.cast(pa.large_binary()).to_pylist()]
+            else:
+                columns[name] = column.to_pylist()
+        return [dict(zip(columns, row)) for row in zip(*columns.values())]
 
 
 def _own_rows(f: IO[bytes], pf, g: int, chunks: dict[str, list[list[Page]]], leaves: dict[str, list[int]],
@@ -755,7 +788,7 @@ def _mb(size: int) -> str:
     return f"{size / 2**20:,.0f} MB"
 
 
-def _checked(path: Path, rows: Iterator[dict], first: int, last: int, text: str, cap: int,
+def _checked(path: Path, rows: Iterator[dict], first: int, last: int, text: str,
              problem: Callable[[str], None]) -> Iterator[tuple[int, dict]]:
     """Number the rows; say each skipped value once (a refused page once, for all its rows)."""
     import pyarrow as pa
@@ -765,7 +798,7 @@ def _checked(path: Path, rows: Iterator[dict], first: int, last: int, text: str,
     try:
         for rec in rows:
             n += 1
-            bad = next(((k, v) for k, v in rec.items() if isinstance(v, (TooLarge, Refused))), None)
+            bad = next(((k, v) for k, v in rec.items() if isinstance(v, (Skipped, Refused))), None)
             if bad is None:
                 yield n, rec
                 continue
@@ -776,7 +809,7 @@ def _checked(path: Path, rows: Iterator[dict], first: int, last: int, text: str,
                     problem(f"{path.name} {_rows(n, min(last, n + value.rows - 1))}: {value.why}; skipped")
                 continue
             what = "its text" if name == text else f"its {name!r}"
-            problem(f"{path.name} row {n}: {what} {value.why or f'is larger than {_mb(cap)}'}; skipped")
+            problem(f"{path.name} row {n}: {what} {value.why}; skipped")
     except (OSError, pa.ArrowException) as exc:  # pyarrow on a damaged page
         if n < last:
             problem(f"{path.name} {_rows(n + 1, last)}: cannot be read ({exc}); skipped")
