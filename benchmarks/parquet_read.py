@@ -21,16 +21,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
+IMPORT = "import pyarrow.parquet as pq\nfrom workbench import parquet\n"  # before the clock starts, for both
 READ = {
-    "parallax": "from workbench import parquet\n"
-                "n = sum(1 for _ in parquet.records(path, ['id', 'text'], 'text', lambda line: None))\n",
-    "pyarrow": "import pyarrow.parquet as pq\n"
-               "n = sum(len(b.to_pylist()) for b in pq.ParquetFile(path).iter_batches(batch_size=512))\n",
+    "parallax": "n = sum(1 for _ in parquet.records(path, ['id', 'text'], 'text', lambda line: None))\n",
+    "pyarrow": "n = sum(len(b.to_pylist()) for b in pq.ParquetFile(path).iter_batches(batch_size=512))\n",
 }
 
 
 def measure(reader: str, path: Path) -> tuple[float, int, str]:
-    code = ("import sys, time\nfrom pathlib import Path\npath = Path(sys.argv[1])\nt = time.perf_counter()\n"
+    code = ("import sys, time\nfrom pathlib import Path\npath = Path(sys.argv[1])\n" + IMPORT + "t = time.perf_counter()\n"
             + READ[reader] + "took = time.perf_counter() - t\n"
             "peak = next(l for l in open('/proc/self/status') if l.startswith('VmHWM'))\n"
             "print(took, int(peak.split()[1]) // 1024, n)\n")

@@ -165,9 +165,9 @@ def _int(fields: dict[int, object], key: int, what: str) -> int:
     return v
 
 
-def pages(f: IO[bytes], start: int, end: int, num_values: int) -> list[Page]:
-    """The pages of one column chunk (file bytes start..end), read from their headers only."""
-    out: list[Page] = []
+def pages(f: IO[bytes], start: int, end: int, num_values: int) -> Iterator[Page]:
+    """The pages of one column chunk (file bytes start..end), read from their headers only, one at
+    a time (a hostile file may hold millions of empty pages)."""
     pos, seen = start, 0
     while pos < end and seen < num_values:
         f.seek(pos)
@@ -185,7 +185,7 @@ def pages(f: IO[bytes], start: int, end: int, num_values: int) -> list[Page]:
         elif kind == DATA_PAGE_V2 and isinstance(head.get(8), dict):
             sub = head[8]
             levels = (_int(sub, 6, "level size"), _int(sub, 5, "level size"))
-            if sum(levels) > compressed:
+            if sum(levels) > min(compressed, uncompressed):
                 raise Unreadable("a page's levels are larger than the page")
             page = Page(kind, body, compressed, uncompressed, _int(sub, 1, "value count"), _int(sub, 4, "encoding"),
                         levels, sub.get(7) is not False)
@@ -196,10 +196,9 @@ def pages(f: IO[bytes], start: int, end: int, num_values: int) -> list[Page]:
             continue
         else:
             raise Unreadable(f"a page of unknown type {kind}")
-        out.append(page)
         if kind != DICTIONARY_PAGE:
             seen += page.values
-    return out
+        yield page
 
 
 # --- page bodies: read in pieces, whatever their codec ------------------------------------------
@@ -274,16 +273,21 @@ class _Range(_Body):
 class _Arrow(_Body):
     """gzip, zstd and brotli pages through Arrow's streaming decompressors."""
 
-    def __init__(self, f: IO[bytes], start: int, size: int, codec: str) -> None:
+    def __init__(self, f: IO[bytes], start: int, size: int, size_out: int, codec: str) -> None:
         import pyarrow as pa
 
         self.stream = pa.CompressedInputStream(pa.PythonFile(_RangeFile(f, start, size), mode="r"), codec)
+        self.left = size_out  # a stream that inflates past the page's size is a bomb, not a page
 
     def take(self, n: int) -> bytes:
         try:
-            return self.stream.read(min(n, CHUNK))
+            piece = self.stream.read(min(n, CHUNK, self.left + 1))
         except (OSError, ValueError) as exc:  # ArrowInvalid / ArrowIOError: corrupt data
             raise Unreadable(f"its compressed data is damaged ({exc})") from None
+        self.left -= len(piece)
+        if self.left < 0:
+            raise Unreadable("its compressed data inflates past the page's size")
+        return piece
 
 
 class _RangeFile(io.RawIOBase):
@@ -507,7 +511,7 @@ def _body(f: IO[bytes], start: int, size: int, size_out: int, codec: str, whole:
         except (OSError, ValueError) as exc:
             raise Unreadable(f"its {codec} data is damaged ({exc})") from None
     if codec in STREAMED_CODECS:
-        return _Arrow(f, start, size, STREAMED_CODECS[codec])
+        return _Arrow(f, start, size, size_out, STREAMED_CODECS[codec])
     if codec == "SNAPPY":
         return _Snappy(f, start, size, size_out)
     if codec in ("LZ4", "LZ4_RAW"):
@@ -531,60 +535,70 @@ class Refused:
     rows: int  # rows in that page
 
 
-def _hybrid(data: bytes, width: int, count: int) -> list[int]:
-    """Parquet's RLE / bit-packed hybrid: `count` values of `width` bits (levels, dictionary indices)."""
+def _hybrid(data: bytes, width: int, count: int) -> Iterator[int]:
+    """Parquet's RLE / bit-packed hybrid: `count` values of `width` bits (levels, dictionary
+    indices), decoded as they are used (a run of a million nulls is a few bytes)."""
     import numpy as np
 
     if not 0 <= width <= 32:
         raise Unreadable(f"a page has a bit width of {width}")
-    out: list[int] = []
-    pos, size = 0, len(data)
-    weights = np.left_shift(np.uint64(1), np.arange(width, dtype=np.uint64)) if width else None
-    while len(out) < count:
-        if pos >= size:
-            raise Unreadable("a page's levels or indices end early")
+    weights = np.left_shift(np.uint64(1), np.arange(width, dtype=np.uint64))
+    pos, size, left = 0, len(data), count
+    while left > 0:
         shift = header = 0
         while True:
+            if pos >= size or shift > 63:
+                raise Unreadable("a page's levels or indices end early")
             b = data[pos]
             pos += 1
             header |= (b & 0x7F) << shift
+            shift += 7
             if not b & 0x80:
                 break
-            shift += 7
-            if shift > 63 or pos >= size:
-                raise Unreadable("a page's levels or indices are damaged")
-        left = count - len(out)
-        if header & 1:  # bit-packed groups of 8 values
-            groups = header >> 1
-            nbytes = min(groups * width, (left + 7) // 8 * width)
+        if not header & 1:  # a run of one value
+            n = min(header >> 1, left)
+            value = int.from_bytes(data[pos:pos + (width + 7) // 8], "little")
+            pos += (width + 7) // 8
+            yield from itertools.repeat(value, n)
+            left -= n
+            continue
+        groups = header >> 1  # bit-packed groups of 8 values, unpacked 8,192 groups at a time
+        while groups and left > 0:
+            k = min(groups, 8192, (left + 7) // 8)
             if width == 0:
-                out.extend([0] * min(groups * 8, left))
-                continue
-            chunk = np.frombuffer(data, np.uint8, count=min(nbytes, size - pos), offset=pos)
+                values: list[int] = [0] * (8 * k)
+            else:
+                if pos + k * width > size:
+                    raise Unreadable("a page's levels or indices end early")
+                bits = np.unpackbits(np.frombuffer(data, np.uint8, count=k * width, offset=pos), bitorder="little")
+                values = (bits.reshape(8 * k, width).astype(np.uint64) @ weights).tolist()
+            pos += k * width
+            groups -= k
+            yield from values[:left]
+            left -= min(left, 8 * k)
+        if groups:  # the rest of the last run is padding
             pos += groups * width
-            bits = np.unpackbits(chunk, bitorder="little")
-            usable = len(bits) // width
-            values = bits[:usable * width].reshape(usable, width).astype(np.uint64) @ weights
-            out.extend(values[:min(groups * 8, left)].tolist())
-        else:  # a run of one value
-            nbytes = (width + 7) // 8
-            value = int.from_bytes(data[pos:pos + nbytes], "little")
-            pos += nbytes
-            out.extend([value] * min(header >> 1, left))
-    return out
 
 
 class _Column:
     """The values of one flat BYTE_ARRAY column chunk, row by row: str/bytes, None, Skipped or Refused."""
 
-    def __init__(self, f: IO[bytes], chunk: list[Page], codec: str, max_def: int, text: bool, cap: int) -> None:
+    def __init__(self, f: IO[bytes], chunk: Iterator[Page], codec: str, max_def: int, text: bool, cap: int) -> None:
         self.f, self.chunk, self.codec, self.max_def, self.text = f, chunk, codec, max_def, text
         self.cap, self.whole = cap, cap + PAGE_SLACK
         self.dictionary: list[object] = []
         self.no_dictionary = "it has no dictionary page"  # why dictionary-encoded pages cannot be read
 
     def rows(self) -> Iterator[object]:
-        for page in self.chunk:
+        """Every row's value; a page that cannot be read refuses its rows (and a header that cannot,
+        the rest of the chunk's: `_exactly` pads them)."""
+        while True:
+            try:
+                page = next(self.chunk, None)
+            except Unreadable:
+                return
+            if page is None:
+                return
             done = 0
             try:
                 for value in self._page(page):
@@ -601,8 +615,17 @@ class _Column:
     def _value(self, raw: bytes) -> object:
         return _utf8(raw) if self.text else raw
 
-    def _plain(self, body: _Body, count: int, budget: int | None = None) -> Iterator[object]:
-        """`count` PLAIN byte arrays; one over the cap, or past `budget` bytes in all, is skipped unread."""
+    def _indexed(self, data: bytes) -> Iterator[object]:
+        """Dictionary entries by index: the indices' bit width, then the indices."""
+        dictionary = self.dictionary
+        for i in _hybrid(data[1:], data[0] if data else 0, 2**62):
+            if i >= len(dictionary):
+                raise Unreadable("it refers to a dictionary entry that does not exist")
+            yield dictionary[i]
+
+    def _plain(self, body: _Body, count: int = 2**62, budget: int | None = None) -> Iterator[object]:
+        """PLAIN byte arrays (`count`, or as many as asked for); one over the cap, or past `budget`
+        bytes in all, is skipped unread."""
         for _ in range(count):
             size = struct.unpack("<I", body.read(4))[0]
             if size > self.cap:
@@ -626,6 +649,8 @@ class _Column:
             return
         if page.kind == DATA_PAGE_V2:
             rep, size = page.levels
+            if size > min(2 * page.values + 64, self.whole):
+                raise Unreadable("its definition levels are larger than its values allow")
             defs = _Range(self.f, page.start + rep, size).read(size)
             body = _body(self.f, page.start + rep + size, page.compressed - rep - size, page.uncompressed - rep - size,
                          self.codec if page.compressed_body else "UNCOMPRESSED", self.whole)
@@ -634,37 +659,37 @@ class _Column:
             defs = b""
             if self.max_def:
                 size = struct.unpack("<I", body.read(4))[0]
-                if size > 2 * page.values + 64:
+                if size > min(2 * page.values + 64, self.whole):
                     raise Unreadable("its definition levels are larger than its values allow")
                 defs = body.read(size)
-        present = _hybrid(defs, 1, page.values) if self.max_def else [1] * page.values
-        count = sum(present)
+        present = _hybrid(defs, 1, page.values) if self.max_def else itertools.repeat(1, page.values)
         if page.encoding == PLAIN:
-            values = self._plain(body, count)
+            values = self._plain(body)
         elif page.encoding in (PLAIN_DICTIONARY, RLE_DICTIONARY):
             if self.no_dictionary:
                 raise Unreadable(self.no_dictionary)
             if page.uncompressed > self.whole:
                 raise Unreadable(f"a page of dictionary indices is over {self.whole // 2**20} MB")
-            data = body.rest() if count else b"\0"
-            indices = _hybrid(data[1:], data[0], count)  # the indices' bit width, then the indices
-            if indices and max(indices) >= len(self.dictionary):
-                raise Unreadable("it refers to a dictionary entry that does not exist")
-            values = iter([self.dictionary[i] for i in indices])
+            values = self._indexed(body.rest())
         else:
             raise Unreadable(f"its values are in Parquet encoding {page.encoding}, which is not read in pieces")
         for here in present:
-            yield next(values) if here else None
+            yield next(values, None) if here else None  # (values raise Unreadable before they run out)
 
 
 # --- row groups ---------------------------------------------------------------------------------
 
 
-def _chunk_pages(f: IO[bytes], column) -> list[Page]:  # column: pyarrow ColumnChunkMetaData
+def _chunk_pages(f: IO[bytes], column) -> Iterator[Page]:  # column: pyarrow ColumnChunkMetaData
     start = column.dictionary_page_offset if column.has_dictionary_page else column.data_page_offset
     if start is None or start < 0 or column.total_compressed_size < 0:
         raise Unreadable("its column metadata has no valid page offset")
     return pages(f, start, start + column.total_compressed_size, column.num_values)
+
+
+def _largest_page(f: IO[bytes], column) -> int:
+    """The largest page of a column chunk, compressed or not (its headers read, none kept)."""
+    return max((max(p.uncompressed, p.compressed) for p in _chunk_pages(f, column)), default=0)
 
 
 def open_file(path: Path):  # -> pyarrow.parquet.ParquetFile
@@ -694,20 +719,16 @@ def records(path: Path, columns: list[str], text: str, problem: Callable[[str], 
             first, last = done + 1, done + group.num_rows
             done = last
             try:
-                chunks = {name: [_chunk_pages(f, group.column(i)) for i in leaves[name]] for name in columns}
+                largest = {name: max(_largest_page(f, group.column(i)) for i in leaves[name]) for name in columns}
             except Unreadable as exc:
                 problem(f"{path.name} {_rows(first, last)}: {exc}; skipped")
                 continue
-            if all(_small(c, cap) for cs in chunks.values() for c in cs):
+            # pages this small cannot hold a value over the cap, and pyarrow's copies of them stay small
+            if max(largest.values(), default=0) <= min(PYARROW_PAGE_BYTES, cap):
                 rows = _arrow_rows(pf, g, columns)
             else:
-                rows = _own_rows(f, pf, g, chunks, leaves, cap)
+                rows = _own_rows(f, pf, g, largest, leaves, cap)
             yield from _checked(path, rows, first, last, text, problem)
-
-
-def _small(chunk: list[Page], cap: int) -> bool:
-    """Pages pyarrow may decode: small, and too small to hold a value over the cap."""
-    return all(max(p.uncompressed, p.compressed) <= min(PYARROW_PAGE_BYTES, cap) for p in chunk)
 
 
 def _arrow_rows(pf, g: int, columns: list[str]) -> Iterator[dict]:  # pf: pyarrow ParquetFile
@@ -743,7 +764,7 @@ def _pylist(batch) -> list[dict]:  # batch: a pyarrow RecordBatch
         return [dict(zip(columns, row)) for row in zip(*columns.values())]
 
 
-def _own_rows(f: IO[bytes], pf, g: int, chunks: dict[str, list[list[Page]]], leaves: dict[str, list[int]],
+def _own_rows(f: IO[bytes], pf, g: int, largest: dict[str, int], leaves: dict[str, list[int]],
               cap: int) -> Iterator[dict]:
     """One row group with a large page: flat text and binary columns are decoded here, others (an
     integer id) by pyarrow if their pages are small; a column neither can read refuses its rows."""
@@ -751,23 +772,29 @@ def _own_rows(f: IO[bytes], pf, g: int, chunks: dict[str, list[list[Page]]], lea
 
     group = pf.metadata.row_group(g)
     columns: dict[str, Iterator[object]] = {}
-    for name, chunk in chunks.items():
+    for name, size in largest.items():
         leaf = pf.schema.column(leaves[name][0])
         kind = pf.schema_arrow.field(name).type
         text = pa.types.is_string(kind) or pa.types.is_large_string(kind)
-        if (len(chunk) == 1 and leaf.physical_type == "BYTE_ARRAY" and leaf.max_repetition_level == 0
+        if (len(leaves[name]) == 1 and leaf.physical_type == "BYTE_ARRAY" and leaf.max_repetition_level == 0
                 and leaf.max_definition_level <= 1 and (text or pa.types.is_binary(kind) or pa.types.is_large_binary(kind))):
-            columns[name] = _Column(f, chunk[0], group.column(leaves[name][0]).compression,
-                                    leaf.max_definition_level, text, cap).rows()
-        elif all(max(p.uncompressed, p.compressed) <= cap + PAGE_SLACK for c in chunk for p in c):
-            columns[name] = (v for b in pf.iter_batches(batch_size=1024, row_groups=[g], columns=[name])
-                             for v in b.column(0).to_pylist())
+            chunk = group.column(leaves[name][0])
+            columns[name] = _Column(f, _chunk_pages(f, chunk), chunk.compression, leaf.max_definition_level, text,
+                                    cap).rows()
+        elif size <= cap + PAGE_SLACK:
+            columns[name] = _arrow_column(pf, g, name)
         else:
             columns[name] = itertools.repeat(Refused(f"its column {name!r} ({kind}) has a page over "
                                                      f"{_mb(cap + PAGE_SLACK)}", group.num_rows))
     names, values = list(columns), [_exactly(v, group.num_rows) for v in columns.values()]
     for row in zip(*values):
         yield dict(zip(names, row))
+
+
+def _arrow_column(pf, g: int, name: str) -> Iterator[object]:
+    for batch in pf.iter_batches(batch_size=1024, row_groups=[g], columns=[name]):
+        for rec in _pylist(batch):
+            yield rec[name]
 
 
 def _exactly(values: Iterator[object], count: int) -> Iterator[object]:
