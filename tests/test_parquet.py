@@ -149,7 +149,7 @@ def test_dictionary_entries_past_the_budget_are_refused_by_row(monkeypatch, tmp_
     path = tmp_path / "t.parquet"
     pq.write_table(table, path, compression="SNAPPY", row_group_size=10)
     rows, problems = _read(path, cap=12_000)
-    assert [n for n, _ in rows] == [1, 2]  # 5,000 + 5,000 bytes fit in 12,000; the third does not
+    assert [n for n, _ in rows] == [1, 2]  # two entries of 5,000 (+ 8) fit in 12,000; the third does not
     assert problems == [f"t.parquet row {n}: its text is past the first 0 MB of a Parquet dictionary page; skipped"
                         for n in range(3, 11)]
 
@@ -222,3 +222,19 @@ def test_random_damage_is_problem_lines_never_an_exception(monkeypatch, tmp_path
             path.write_bytes(bytes(damaged))
             rows, problems = _read(path, cap=3000 if route == "streamed" else 2**20)
             assert len(rows) <= 120 and all(p.endswith("; skipped") for p in problems)
+
+
+def test_a_dictionary_of_millions_of_empty_entries_holds_only_its_budget(monkeypatch, tmp_path):
+    """Each entry costs a slot even when short: the budget counts 8 bytes a slot plus its length, so
+    a page of 2,000 short entries under a 4 KB budget holds the first few hundred, and each row
+    pointing past them is one line."""
+    monkeypatch.setattr(parquet, "PYARROW_PAGE_BYTES", 0)
+    monkeypatch.setattr(parquet, "PAGE_SLACK", 0)
+    monkeypatch.setattr(parquet, "DICTIONARY_BYTES", 0)
+    texts = [("x" * (i % 3)) + str(i) for i in range(2000)]  # 2,000 distinct short entries
+    path = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"text": texts}), path, row_group_size=2000, dictionary_pagesize_limit=2**20)
+    rows, problems = _read(path, cap=4096, columns=("text",))
+    kept = [n for n, _ in rows]
+    assert kept and len(kept) < 2000 and kept == list(range(1, len(kept) + 1))
+    assert len(problems) == 2000 - len(kept) and all("past the first 0 MB of a Parquet dictionary" in p for p in problems)

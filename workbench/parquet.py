@@ -583,10 +583,12 @@ def _hybrid(data: bytes, width: int, count: int) -> Iterator[int]:
 class _Column:
     """The values of one flat BYTE_ARRAY column chunk, row by row: str/bytes, None, Skipped or Refused."""
 
-    def __init__(self, f: IO[bytes], chunk: Iterator[Page], codec: str, max_def: int, text: bool, cap: int) -> None:
-        self.f, self.chunk, self.codec, self.max_def, self.text = f, chunk, codec, max_def, text
+    def __init__(self, name: str, f: IO[bytes], chunk: Iterator[Page], codec: str, max_def: int, text: bool,
+                 cap: int) -> None:
+        self.name, self.f, self.chunk, self.codec, self.max_def, self.text = name, f, chunk, codec, max_def, text
         self.cap, self.whole = cap, cap + PAGE_SLACK
-        self.dictionary: list[object] = []
+        self.dictionary: list[object] = []  # the entries held (up to DICTIONARY_BYTES)
+        self.declared = 0  # the entries the dictionary page has
         self.no_dictionary = "it has no dictionary page"  # why dictionary-encoded pages cannot be read
 
     def rows(self) -> Iterator[object]:
@@ -608,7 +610,7 @@ class _Column:
                 if page.kind == DICTIONARY_PAGE:
                     self.dictionary, self.no_dictionary = [], f"its dictionary page cannot be read: {exc}"
                     continue
-                refused = Refused(str(exc), page.values - done)
+                refused = Refused(f"column {self.name!r}: {exc}", page.values - done)
                 for _ in range(page.values - done):
                     yield refused
 
@@ -618,34 +620,42 @@ class _Column:
     def _indexed(self, data: bytes) -> Iterator[object]:
         """Dictionary entries by index: the indices' bit width, then the indices."""
         dictionary = self.dictionary
+        past = Skipped(f"is past the first {_mb(DICTIONARY_BYTES)} of a Parquet dictionary page")
         for i in _hybrid(data[1:], data[0] if data else 0, 2**62):
-            if i >= len(dictionary):
+            if i < len(dictionary):
+                yield dictionary[i]
+            elif i < self.declared:
+                yield past
+            else:
                 raise Unreadable("it refers to a dictionary entry that does not exist")
-            yield dictionary[i]
 
-    def _plain(self, body: _Body, count: int = 2**62, budget: int | None = None) -> Iterator[object]:
-        """PLAIN byte arrays (`count`, or as many as asked for); one over the cap, or past `budget`
-        bytes in all, is skipped unread."""
+    def _plain(self, body: _Body, count: int = 2**62) -> Iterator[object]:
+        """PLAIN byte arrays (`count`, or as many as asked for); one over the cap is skipped unread."""
         for _ in range(count):
             size = struct.unpack("<I", body.read(4))[0]
             if size > self.cap:
                 body.skip(size)
                 yield Skipped(f"is larger than {_mb(self.cap)}")
-            elif budget is not None and size > budget:
-                body.skip(size)
-                yield Skipped(f"is past the first {_mb(DICTIONARY_BYTES)} of a Parquet dictionary page")
             else:
-                if budget is not None:
-                    budget -= size
                 yield self._value(body.read(size))
+
+    def _dictionary(self, body: _Body, count: int) -> None:
+        """Hold the entries up to DICTIONARY_BYTES (a slot costs 8 bytes: millions of empty
+        entries count too); rows pointing past them are skipped, naming the row."""
+        self.dictionary, self.declared, self.no_dictionary = [], count, ""
+        budget = max(self.whole, DICTIONARY_BYTES)
+        for value in self._plain(body, count):
+            budget -= 8 + (len(value) if isinstance(value, (str, bytes)) else 0)
+            if budget < 0:
+                return
+            self.dictionary.append(value)
 
     def _page(self, page: Page) -> Iterator[object]:
         if page.kind == DICTIONARY_PAGE:
             if page.encoding not in (PLAIN, PLAIN_DICTIONARY):
                 raise Unreadable(f"its dictionary is in Parquet encoding {page.encoding}")
-            body = _body(self.f, page.start, page.compressed, page.uncompressed, self.codec, self.whole)
-            self.dictionary = list(self._plain(body, page.values, max(self.whole, DICTIONARY_BYTES)))
-            self.no_dictionary = ""
+            self._dictionary(_body(self.f, page.start, page.compressed, page.uncompressed, self.codec, self.whole),
+                             page.values)
             return
         if page.kind == DATA_PAGE_V2:
             rep, size = page.levels
@@ -718,10 +728,14 @@ def records(path: Path, columns: list[str], text: str, problem: Callable[[str], 
             group = meta.row_group(g)
             first, last = done + 1, done + group.num_rows
             done = last
-            try:
-                largest = {name: max(_largest_page(f, group.column(i)) for i in leaves[name]) for name in columns}
-            except Unreadable as exc:
-                problem(f"{path.name} {_rows(first, last)}: {exc}; skipped")
+            largest: dict[str, int] = {}
+            for name in columns:
+                try:
+                    largest[name] = max(_largest_page(f, group.column(i)) for i in leaves[name])
+                except Unreadable as exc:
+                    problem(f"{path.name} {_rows(first, last)}: column {name!r}: {exc}; skipped")
+                    break
+            if len(largest) < len(columns):
                 continue
             # pages this small cannot hold a value over the cap, and pyarrow's copies of them stay small
             if max(largest.values(), default=0) <= min(PYARROW_PAGE_BYTES, cap):
@@ -779,14 +793,14 @@ def _own_rows(f: IO[bytes], pf, g: int, largest: dict[str, int], leaves: dict[st
         if (len(leaves[name]) == 1 and leaf.physical_type == "BYTE_ARRAY" and leaf.max_repetition_level == 0
                 and leaf.max_definition_level <= 1 and (text or pa.types.is_binary(kind) or pa.types.is_large_binary(kind))):
             chunk = group.column(leaves[name][0])
-            columns[name] = _Column(f, _chunk_pages(f, chunk), chunk.compression, leaf.max_definition_level, text,
-                                    cap).rows()
+            columns[name] = _Column(name, f, _chunk_pages(f, chunk), chunk.compression, leaf.max_definition_level,
+                                    text, cap).rows()
         elif size <= cap + PAGE_SLACK:
             columns[name] = _arrow_column(pf, g, name)
         else:
-            columns[name] = itertools.repeat(Refused(f"its column {name!r} ({kind}) has a page over "
+            columns[name] = itertools.repeat(Refused(f"column {name!r} ({kind}) has a page over "
                                                      f"{_mb(cap + PAGE_SLACK)}", group.num_rows))
-    names, values = list(columns), [_exactly(v, group.num_rows) for v in columns.values()]
+    names, values = list(columns), [_exactly(name, v, group.num_rows) for name, v in columns.items()]
     for row in zip(*values):
         yield dict(zip(names, row))
 
@@ -797,13 +811,13 @@ def _arrow_column(pf, g: int, name: str) -> Iterator[object]:
             yield rec[name]
 
 
-def _exactly(values: Iterator[object], count: int) -> Iterator[object]:
+def _exactly(name: str, values: Iterator[object], count: int) -> Iterator[object]:
     """`count` values: a column that ends early refuses the rows it lacks."""
     got = 0
     for got, value in enumerate(itertools.islice(values, count), 1):
         yield value
     if got < count:
-        yield from itertools.repeat(Refused("its column has fewer values than its row group says", count - got),
+        yield from itertools.repeat(Refused(f"column {name!r} has fewer values than its row group says", count - got),
                                     count - got)
 
 
