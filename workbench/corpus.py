@@ -481,9 +481,10 @@ def _parquet_records(path: Path, id_field: str | None, text_field: str | None,
     """Rows in bounded memory (see workbench.parquet): a text over the cap is one problem line."""
     from . import parquet
 
-    names = parquet.open_file(path).schema_arrow.names
+    pf = parquet.open_file(path)
+    names = pf.schema_arrow.names
     check_columns(path, names, id_field, text_field)
     text = text_field or pick_field(dict.fromkeys(names), TEXT_FIELDS, "text", path)
     ident = id_field or next((f for f in ID_FIELDS if f in names), None)
     columns = [c for c in (ident, text) if c]
-    yield from parquet.records(path, columns, text, problem, cap=MAX_INPUT_BYTES)
+    yield from parquet.records(path, columns, text, problem, cap=MAX_INPUT_BYTES, pf=pf)

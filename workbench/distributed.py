@@ -93,7 +93,7 @@ def check_security(address: str) -> None:
                            f"in ~/.ray/auth_token or RAY_AUTH_TOKEN), or set {INSECURE}=1 on a trusted network")
 
 
-def loopback_only(ray, stack: ExitStack | None) -> None:
+def loopback_only(stack: ExitStack | None) -> None:
     """Make the local cluster's GCS, raylet and workers listen on 127.0.0.1 only. Ray reads the
     switch into a constant when it is imported, so both are set (and put back when `stack`
     closes: a cluster joined later in this process must be reachable from its other machines)."""
@@ -188,7 +188,7 @@ def connect(address: str, workers: int | None, stack: ExitStack | None = None) -
             reaper(stack, ray)
         stack.callback(ray.shutdown)  # (callbacks run last first: the shutdown, then the reaper)
     if address == "local":
-        loopback_only(ray, stack)
+        loopback_only(stack)
         # one logical CPU more than the actors hold, so Ray Data's read tasks can always run
         ray.init(num_cpus=(workers or os.cpu_count() or 1) + 1, runtime_env=runtime_env, include_dashboard=False,
                  log_to_driver=False, configure_logging=False)

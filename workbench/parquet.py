@@ -38,10 +38,11 @@ BATCH_BYTES = 16 * 2**20  # text per pyarrow batch, as the row group's sizes say
 _STOP, _TRUE, _FALSE, _BYTE, _I16, _I32, _I64, _DOUBLE, _BINARY, _LIST, _SET, _MAP, _STRUCT = range(13)
 # Parquet page types and encodings
 DATA_PAGE, INDEX_PAGE, DICTIONARY_PAGE, DATA_PAGE_V2 = range(4)
-PLAIN, PLAIN_DICTIONARY, RLE, RLE_DICTIONARY = 0, 2, 3, 8
+PLAIN, PLAIN_DICTIONARY, RLE_DICTIONARY = 0, 2, 8
 STREAMED_CODECS = {"UNCOMPRESSED": None, "GZIP": "gzip", "ZSTD": "zstd", "BROTLI": "brotli"}
 # pyarrow names the LZ4 block codec (Parquet's LZ4_RAW) "LZ4"; Hadoop's framed LZ4 is "LZ4_HADOOP"
 WHOLE_CODECS = {"SNAPPY": "snappy", "LZ4": "lz4_raw", "LZ4_RAW": "lz4_raw"}
+ARROW_CODECS = {**STREAMED_CODECS, **WHOLE_CODECS}  # Parquet's codec names -> pyarrow.decompress's
 
 
 class Unreadable(Exception):
@@ -308,6 +309,15 @@ class _RangeFile(io.RawIOBase):
 WINDOW = 2**20  # output kept for back references (Snappy and LZ4 encoders reach back at most 64 KB)
 
 
+def _repeat(out: bytearray, offset: int, n: int) -> None:
+    """A back reference: append the n bytes that start `offset` back (overlapping: a repeated pattern)."""
+    start = len(out) - offset
+    if offset >= n:
+        out += out[start:start + n]
+    else:
+        out += (out[start:] * (n // offset + 1))[:n]
+
+
 class _Blocks(_Body):
     """Snappy or LZ4 block data decoded in pieces: both are literals and back-references into the
     output, so keeping the last WINDOW bytes is enough, and a huge value costs time, not memory."""
@@ -323,10 +333,8 @@ class _Blocks(_Body):
 
     # compressed input
     def _byte(self) -> int:
-        if self.ipos >= len(self.inbuf):
-            self.inbuf, self.ipos = self.src.take(CHUNK), 0
-            if not self.inbuf:
-                raise Unreadable("its compressed data ends early")
+        if not self._more():
+            raise Unreadable("its compressed data ends early")
         self.ipos += 1
         return self.inbuf[self.ipos - 1]
 
@@ -362,13 +370,8 @@ class _Blocks(_Body):
             self.produced += len(piece)
             return True
         if self.left:
-            n, offset = min(self.left, CHUNK), self.offset
-            start = len(self.out) - offset
-            if offset >= n:
-                self.out += self.out[start:start + n]
-            else:
-                pattern = self.out[start:]
-                self.out += (pattern * (n // offset + 1))[:n]
+            n = min(self.left, CHUNK)
+            _repeat(self.out, self.offset, n)
             self.left -= n
             self.produced += n
             return True
@@ -454,11 +457,7 @@ class _Snappy(_Blocks):
                     break
                 if offset <= 0 or offset > len(out):
                     raise Unreadable("its compressed data is damaged (a bad back reference)")
-                start = len(out) - offset
-                if offset >= n:
-                    out += out[start:start + n]
-                else:
-                    out += (out[start:] * (n // offset + 1))[:n]
+                _repeat(out, offset, n)
             made += n
         self.ipos = i
         self.produced += made
@@ -501,13 +500,13 @@ def _body(f: IO[bytes], start: int, size: int, size_out: int, codec: str, whole:
         if size != size_out:
             raise Unreadable("an uncompressed page's sizes disagree")
         return _Range(f, start, size)
-    if max(size, size_out) <= whole and codec in {**STREAMED_CODECS, **WHOLE_CODECS}:
+    if max(size, size_out) <= whole and codec in ARROW_CODECS:
         import pyarrow as pa
 
         data = _Range(f, start, size).read(size)
         try:
             return _Bytes(pa.decompress(data, decompressed_size=size_out,
-                                        codec={**STREAMED_CODECS, **WHOLE_CODECS}[codec], asbytes=True))
+                                        codec=ARROW_CODECS[codec], asbytes=True))
         except (OSError, ValueError) as exc:
             raise Unreadable(f"its {codec} data is damaged ({exc})") from None
     if codec in STREAMED_CODECS:
@@ -714,10 +713,10 @@ def open_file(path: Path):  # -> pyarrow.parquet.ParquetFile
 
 
 def records(path: Path, columns: list[str], text: str, problem: Callable[[str], None],
-            cap: int = MAX_INPUT_BYTES) -> Iterator[tuple[int, dict]]:
+            cap: int = MAX_INPUT_BYTES, pf=None) -> Iterator[tuple[int, dict]]:
     """(row number from 1, {column: value}) for the named top-level columns. A value over `cap`
     bytes, or a page that cannot be read, is one `problem` line naming the row(s), never an error."""
-    pf = open_file(path)
+    pf = pf or open_file(path)  # (the caller may have it open already, to pick the columns)
     meta, schema = pf.metadata, pf.schema
     leaves: dict[str, list[int]] = {}
     for i in range(len(schema)):
